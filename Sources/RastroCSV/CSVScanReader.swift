@@ -1,0 +1,356 @@
+import RastroCore
+
+/// Reads scans from CSV, on bytes, in chunks of any size.
+///
+/// The dialect is what clerks' spreadsheets and gateways really send: a header row naming the columns in any order
+/// (unknown columns are ignored and reported once), `,` or `;` detected from the header, RFC 4180 quoting with quoted
+/// delimiters, doubled quotes and embedded newlines, an optional UTF-8 byte order mark, LF or CRLF line ends, blank
+/// lines skipped, spaces around unquoted values ignored.
+///
+/// A bad record becomes a ``CSVRejection`` naming its line, field and reason; the records around it are read as if
+/// it were not there. A record longer than ``Limits/csvRecordBytes`` is rejected and reading resumes at the next line
+/// end, so a stray quote cannot swallow the rest of a file.
+///
+/// The reader never makes a `String` of a field that is valid: fields are byte ranges of the chunk, handed to
+/// ``ScanValidator`` which copies identifiers into the batch's arena.
+public final class CSVScanReader {
+    /// The header, once read.
+    public private(set) var header: CSVHeader?
+    /// The physical line number of the next record (1 = the header).
+    public private(set) var line = 1
+    /// Records read after the header, rejected ones included; blank lines are not records.
+    public private(set) var records = 0
+
+    var validator: ScanValidator
+    let maximumRecordBytes: Int
+    var columnOfField: [Int] = []
+    var fields: [FieldRange] = []
+    var startOfStream = true
+    var skippingLongRecord = false
+    /// Holds unescaped copies of quoted fields with doubled quotes; one record's worth, allocated once.
+    let scratch: UnsafeMutableRawBufferPointer
+
+    struct FieldRange {
+        var start: Int
+        var end: Int
+        var escaped: Bool
+        var quoted: Bool
+    }
+
+    enum Structure: Equatable {
+        case textAfterClosingQuote(column: Int)
+        case unterminatedQuote(column: Int)
+    }
+
+    enum Scanned {
+        case record(end: Int, next: Int, newlines: Int, structure: Structure?)
+        case incomplete
+        case tooLong(insideQuotes: Bool)
+    }
+
+    public init(validator: ScanValidator) {
+        self.validator = validator
+        self.maximumRecordBytes = validator.limits.csvRecordBytes
+        scratch = .allocate(byteCount: validator.limits.csvRecordBytes + 16, alignment: 8)
+        fields.reserveCapacity(32)
+    }
+
+    deinit { scratch.deallocate() }
+
+    /// Reads as many complete records of `chunk` as fit in `maximumScans` more scans of `batch`.
+    ///
+    /// Returns the number of bytes consumed. Unless `isFinal`, a record cut by the chunk's end is not consumed: pass
+    /// those bytes again, followed by more input. `isFinal` marks the end of the stream (a last record without a line
+    /// end is complete).
+    public func read(
+        _ chunk: UnsafeRawBufferPointer, isFinal: Bool, receivedAt: Int64, maximumScans: Int,
+        into batch: inout ScanBatch, rejects: inout [CSVRejection]
+    ) throws(CSVFileError) -> Int {
+        guard let base = chunk.baseAddress, chunk.count > 0 else { return 0 }
+        let count = chunk.count
+        var position = 0
+        if startOfStream {
+            if count < 3 && !isFinal { return 0 }
+            if count >= 3 && base.load(as: UInt8.self) == 0xEF && base.load(fromByteOffset: 1, as: UInt8.self) == 0xBB
+                && base.load(fromByteOffset: 2, as: UInt8.self) == 0xBF
+            {
+                position = 3
+            }
+            startOfStream = false
+        }
+        let target = maximumScans > Int.max - batch.count ? Int.max : batch.count + maximumScans
+        while position < count && batch.count < target {
+            if skippingLongRecord {
+                guard let lineEnd = findByte(UInt8(ascii: "\n"), base, from: position, to: count) else { return count }
+                line += 1
+                position = lineEnd + 1
+                skippingLongRecord = false
+                continue
+            }
+            if header == nil {
+                guard let consumed = try readHeader(base, count, from: position, isFinal: isFinal) else { return position }
+                position = consumed
+                continue
+            }
+            let recordLine = line
+            switch scanRecord(base, count, from: position, delimiter: header!.delimiter, isFinal: isFinal) {
+            case .incomplete:
+                return position
+            case .tooLong(let insideQuotes):
+                // Resume at the end of the physical line the record starts on: if a stray quote made the record
+                // run on, the lines after it are good records and must not be lost with it.
+                records += 1
+                let lineEnd = findByte(UInt8(ascii: "\n"), base, from: position, to: count)
+                let shown = min((lineEnd ?? count) - position, maximumRecordBytes)
+                rejects.append(
+                    CSVRejection(
+                        line: recordLine, field: "row",
+                        reason: "the record is longer than \(maximumRecordBytes) bytes"
+                            + (insideQuotes ? " (a quote opened on this line is never closed)" : ""),
+                        record: String(decoding: UnsafeRawBufferPointer(start: base + position, count: shown), as: UTF8.self)))
+                guard let lineEnd else {
+                    skippingLongRecord = !isFinal
+                    return count
+                }
+                line += 1
+                position = lineEnd + 1
+            case .record(let end, let next, let newlines, let structure):
+                line += newlines
+                defer { position = next }
+                if isBlank(base) { continue }
+                records += 1
+                decodeRecord(
+                    base, start: position, end: end, line: recordLine, structure: structure, receivedAt: receivedAt,
+                    into: &batch, rejects: &rejects)
+            }
+        }
+        return position
+    }
+
+    /// Reads the header record; returns the position after it, or `nil` when more input is needed.
+    func readHeader(_ base: UnsafeRawPointer, _ count: Int, from start: Int, isFinal: Bool) throws(CSVFileError) -> Int? {
+        let lineEnd = findByte(UInt8(ascii: "\n"), base, from: start, to: count)
+        if lineEnd == nil && !isFinal {
+            if count - start > maximumRecordBytes {
+                throw CSVFileError(line: line, message: "the header is longer than \(maximumRecordBytes) bytes")
+            }
+            return nil
+        }
+        let headerLine = UnsafeRawBufferPointer(start: base + start, count: (lineEnd ?? count) - start)
+        let delimiter = CSVHeader.detectDelimiter(headerLine)
+        switch scanRecord(base, count, from: start, delimiter: delimiter, isFinal: isFinal) {
+        case .incomplete:
+            return nil
+        case .tooLong(_):
+            throw CSVFileError(line: line, message: "the header is longer than \(maximumRecordBytes) bytes")
+        case .record(_, let next, let newlines, let structure):
+            if structure != nil { throw CSVFileError(line: line, message: "the header has a malformed quoted name") }
+            if isBlank(base) {
+                line += newlines
+                return next
+            }
+            var names: [String] = []
+            for index in fields.indices {
+                names.append(String(decoding: bytes(of: index, base, scratchOffset: 0).0, as: UTF8.self))
+            }
+            let parsed = try CSVHeader(names: names, delimiter: delimiter, line: line)
+            header = parsed
+            columnOfField = parsed.columnOfField
+            line += newlines
+            return next
+        }
+    }
+
+    /// Validates one tokenised record into `batch`, or rejects it.
+    func decodeRecord(
+        _ base: UnsafeRawPointer, start: Int, end: Int, line recordLine: Int, structure: Structure?,
+        receivedAt: Int64, into batch: inout ScanBatch, rejects: inout [CSVRejection]
+    ) {
+        let columns = header!.columns
+        func reject(_ field: String, _ reason: String) {
+            rejects.append(
+                CSVRejection(
+                    line: recordLine, field: field, reason: reason,
+                    record: String(decoding: UnsafeRawBufferPointer(start: base + start, count: end - start), as: UTF8.self)))
+        }
+        if let structure {
+            switch structure {
+            case .textAfterClosingQuote(let column):
+                reject(columnName(column), "unexpected text after a closing quote")
+            case .unterminatedQuote(let column):
+                reject(columnName(column), "a quoted field is not closed before the end of the input")
+            }
+            return
+        }
+        guard fields.count == columns.count else {
+            if fields.count < columns.count {
+                reject(columnName(fields.count), "the record has \(fields.count) fields; the header has \(columns.count)")
+            } else {
+                reject("row", "the record has \(fields.count) fields; the header has \(columns.count)")
+            }
+            return
+        }
+        var scratchUsed = 0
+        @inline(__always) func field(_ field: ScanField) -> UnsafeRawBufferPointer {
+            let column = columnOfField[field.rawValue]
+            if column < 0 { return UnsafeRawBufferPointer(start: nil, count: 0) }
+            let (result, used) = bytes(of: column, base, scratchOffset: scratchUsed)
+            scratchUsed += used
+            return result
+        }
+        let raw = ScanValidator.RawFields(
+            trackingID: field(.trackingID), event: field(.event), scannedAt: field(.scannedAt),
+            messenger: field(.messenger), workCenter: field(.workCenter), device: field(.device), seq: field(.seq),
+            reason: field(.reason), latitude: field(.latitude), longitude: field(.longitude))
+        do throws(ScanValidator.Problem) {
+            try validator.append(raw, receivedAt: receivedAt, source: UInt32(truncatingIfNeeded: recordLine), to: &batch)
+        } catch {
+            reject(error.field.name, error.message)
+        }
+    }
+
+    func columnName(_ column: Int) -> String {
+        guard let header, column < header.columns.count else { return "row" }
+        if let field = header.columns[column] { return field.name }
+        return "row"
+    }
+
+    /// The bytes of field `index`: spaces trimmed when unquoted, doubled quotes undone (into the scratch buffer).
+    @inline(__always)
+    func bytes(of index: Int, _ base: UnsafeRawPointer, scratchOffset: Int) -> (UnsafeRawBufferPointer, Int) {
+        let range = fields[index]
+        var start = range.start
+        var end = range.end
+        if !range.quoted {
+            while start < end, case let byte = base.load(fromByteOffset: start, as: UInt8.self), byte == 32 || byte == 9 { start += 1 }
+            while end > start, case let byte = base.load(fromByteOffset: end - 1, as: UInt8.self), byte == 32 || byte == 9 { end -= 1 }
+        }
+        guard range.escaped else { return (UnsafeRawBufferPointer(start: base + start, count: end - start), 0) }
+        let output = scratch.baseAddress! + scratchOffset
+        var written = 0
+        var position = start
+        while position < end {
+            let byte = base.load(fromByteOffset: position, as: UInt8.self)
+            output.storeBytes(of: byte, toByteOffset: written, as: UInt8.self)
+            written += 1
+            position += byte == UInt8(ascii: "\"") ? 2 : 1
+        }
+        return (UnsafeRawBufferPointer(start: output, count: written), written)
+    }
+
+    func isBlank(_ base: UnsafeRawPointer) -> Bool {
+        guard fields.count == 1, !fields[0].quoted else { return false }
+        for position in fields[0].start..<fields[0].end {
+            let byte = base.load(fromByteOffset: position, as: UInt8.self)
+            if byte != 32 && byte != 9 { return false }
+        }
+        return true
+    }
+
+    /// Tokenises one record starting at `start` into `fields`.
+    func scanRecord(_ base: UnsafeRawPointer, _ count: Int, from start: Int, delimiter: UInt8, isFinal: Bool) -> Scanned {
+        fields.removeAll(keepingCapacity: true)
+        let quote = UInt8(ascii: "\"")
+        let lineFeed = UInt8(ascii: "\n")
+        let carriageReturn = UInt8(ascii: "\r")
+        let limit = start + maximumRecordBytes
+        var position = start
+        var newlines = 0
+        var structure: Structure? = nil
+        while true {
+            if position < count && base.load(fromByteOffset: position, as: UInt8.self) == quote {
+                let contentStart = position + 1
+                var escaped = false
+                position += 1
+                var contentEnd = -1
+                while contentEnd < 0 {
+                    if position >= limit { return .tooLong(insideQuotes: true) }
+                    if position >= count {
+                        if !isFinal { return .incomplete }
+                        if structure == nil { structure = .unterminatedQuote(column: fields.count) }
+                        contentEnd = count
+                        break
+                    }
+                    let byte = base.load(fromByteOffset: position, as: UInt8.self)
+                    if byte == quote {
+                        if position + 1 < count {
+                            if base.load(fromByteOffset: position + 1, as: UInt8.self) == quote {
+                                escaped = true
+                                position += 2
+                                continue
+                            }
+                        } else if !isFinal {
+                            return .incomplete
+                        }
+                        contentEnd = position
+                        position += 1
+                    } else {
+                        if byte == lineFeed { newlines += 1 }
+                        position += 1
+                    }
+                }
+                fields.append(FieldRange(start: contentStart, end: contentEnd, escaped: escaped, quoted: true))
+                if position < count {
+                    let next = base.load(fromByteOffset: position, as: UInt8.self)
+                    if next != delimiter && next != lineFeed && next != carriageReturn {
+                        if structure == nil { structure = .textAfterClosingQuote(column: fields.count - 1) }
+                        while position < count {
+                            let byte = base.load(fromByteOffset: position, as: UInt8.self)
+                            if byte == delimiter || byte == lineFeed || byte == carriageReturn { break }
+                            position += 1
+                            if position >= limit { return .tooLong(insideQuotes: false) }
+                        }
+                    }
+                }
+            } else {
+                let fieldStart = position
+                while position < count {
+                    let byte = base.load(fromByteOffset: position, as: UInt8.self)
+                    if byte == delimiter || byte == lineFeed || byte == carriageReturn { break }
+                    position += 1
+                }
+                if position >= limit { return .tooLong(insideQuotes: false) }
+                if position >= count && !isFinal { return .incomplete }
+                fields.append(FieldRange(start: fieldStart, end: position, escaped: false, quoted: false))
+            }
+            if position >= count {
+                if !isFinal { return .incomplete }
+                return .record(end: count, next: count, newlines: newlines, structure: structure)
+            }
+            let byte = base.load(fromByteOffset: position, as: UInt8.self)
+            if byte == delimiter {
+                position += 1
+                continue
+            }
+            if byte == carriageReturn {
+                if position + 1 < count {
+                    let skip = base.load(fromByteOffset: position + 1, as: UInt8.self) == lineFeed ? 2 : 1
+                    return .record(end: position, next: position + skip, newlines: newlines + 1, structure: structure)
+                }
+                if !isFinal { return .incomplete }
+                return .record(end: position, next: position + 1, newlines: newlines + 1, structure: structure)
+            }
+            return .record(end: position, next: position + 1, newlines: newlines + 1, structure: structure)
+        }
+    }
+
+    @inline(__always)
+    func findByte(_ target: UInt8, _ base: UnsafeRawPointer, from start: Int, to end: Int) -> Int? {
+        var position = start
+        while position < end {
+            if base.load(fromByteOffset: position, as: UInt8.self) == target { return position }
+            position += 1
+        }
+        return nil
+    }
+
+    func countByte(_ target: UInt8, _ base: UnsafeRawPointer, from start: Int, to end: Int) -> Int {
+        var total = 0
+        var position = start
+        while position < end {
+            if base.load(fromByteOffset: position, as: UInt8.self) == target { total += 1 }
+            position += 1
+        }
+        return total
+    }
+}

@@ -1,0 +1,77 @@
+/// Up to 40 bytes held inline: a hashable, allocation-free key for identifiers.
+///
+/// Identifiers are at most 40 bytes (``Limits/trackingIDBytes``), so caches keyed by them need no heap storage per
+/// key: five machine words and a length.
+public struct InlineBytes: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public static let capacity = 40
+    @usableFromInline var w0: UInt64 = 0
+    @usableFromInline var w1: UInt64 = 0
+    @usableFromInline var w2: UInt64 = 0
+    @usableFromInline var w3: UInt64 = 0
+    @usableFromInline var w4: UInt64 = 0
+    @usableFromInline var storedCount: UInt8 = 0
+    public var count: UInt8 { storedCount }
+
+    /// Copies `bytes` (at most 40; longer input is a programmer error, validation happens before).
+    @inlinable
+    public init(_ bytes: UnsafeRawBufferPointer) {
+        precondition(bytes.count <= Self.capacity, "identifier longer than \(Self.capacity) bytes")
+        var words: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
+        if let base = bytes.baseAddress {
+            withUnsafeMutableBytes(of: &words) { $0.baseAddress!.copyMemory(from: base, byteCount: bytes.count) }
+        }
+        self.init(words: words, count: UInt8(bytes.count))
+    }
+
+    @inlinable
+    init(words: (UInt64, UInt64, UInt64, UInt64, UInt64), count: UInt8) {
+        (w0, w1, w2, w3, w4) = words
+        storedCount = count
+    }
+
+    @inlinable
+    var words: (UInt64, UInt64, UInt64, UInt64, UInt64) { (w0, w1, w2, w3, w4) }
+
+    /// Copies a string's UTF-8 (identifiers are ASCII).
+    public init(_ text: String) {
+        var text = text
+        self = text.withUTF8 { InlineBytes(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The same bytes with ASCII letters folded to lower case, for case-insensitive catalogs.
+    public var lowercased: InlineBytes {
+        var words = self.words
+        let length = Int(count)
+        withUnsafeMutableBytes(of: &words) { storage in
+            for index in 0..<length where storage[index] >= 65 && storage[index] <= 90 { storage[index] += 32 }
+        }
+        return InlineBytes(words: words, count: storedCount)
+    }
+
+    /// Calls `body` with the bytes.
+    @inlinable
+    public func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        let words = self.words
+        return try withUnsafeBytes(of: words) { storage in
+            try body(UnsafeRawBufferPointer(rebasing: storage[0..<Int(storedCount)]))
+        }
+    }
+
+    public var string: String { withBytes { String(decoding: $0, as: UTF8.self) } }
+    public var description: String { string }
+
+    @inlinable
+    public func hash(into hasher: inout Hasher) {
+        // Unused bytes are zero, so hashing whole words is exact and cheaper than a byte loop.
+        hasher.combine(w0)
+        if count > 8 { hasher.combine(w1) }
+        if count > 16 { hasher.combine(w2) }
+        if count > 24 { hasher.combine(w3) }
+        if count > 32 { hasher.combine(w4) }
+        hasher.combine(count)
+    }
+
+    public static func < (lhs: InlineBytes, rhs: InlineBytes) -> Bool {
+        lhs.withBytes { left in rhs.withBytes { right in left.lexicographicallyPrecedes(right) } }
+    }
+}

@@ -1,0 +1,29 @@
+/// Every bound Rastro enforces, in one place.
+///
+/// Each bound is checked at the edge where data enters (the CSV reader, the wire decoder, the writer), and a
+/// violation is reported against the record or connection that caused it, never against its neighbours.
+public struct Limits: Sendable, Equatable {
+    /// Longest tracking id, in bytes.
+    public var trackingIDBytes = 40
+    /// Longest messenger, work centre, device or reason code, in bytes.
+    public var identifierBytes = 32
+    /// Longest CSV record (a physical line, or several when a quoted field holds newlines), in bytes.
+    public var csvRecordBytes = 4_096
+    /// Most scans in one durable commit. The writer also commits earlier when the commit window closes.
+    public var scansPerCommit = 100_000
+    /// Most scans one item may accumulate; a guard against a tag scanned in a loop.
+    public var scansPerItem = 10_000
+    /// How far into the future of its receive time a scan may be dated before it is rejected as a clock error.
+    public var clockSkewAheadMilliseconds: Int64 = 24 * 3_600_000
+    /// The initial LMDB map size; it doubles on `MDB_MAP_FULL`.
+    public var initialMapBytes = 64 << 20
+    /// The map never grows beyond this.
+    public var maximumMapBytes = 1 << 40
+    /// Entries of the writer's tracking-id cache (about 64 bytes each); bounds the writer's memory.
+    public var itemCacheEntries = 1 << 18
+
+    public init() {}
+
+    /// The defaults.
+    public static let `default` = Limits()
+}

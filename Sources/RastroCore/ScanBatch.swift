@@ -1,0 +1,128 @@
+/// A run of bytes inside a ``ScanBatch``'s arena.
+public struct ByteSpan: Sendable, Hashable {
+    public var offset: UInt32
+    public var length: UInt32
+
+    @inlinable
+    public init(offset: UInt32, length: UInt32) {
+        self.offset = offset
+        self.length = length
+    }
+
+    public static let empty = ByteSpan(offset: 0, length: 0)
+}
+
+/// One validated, normalised scan. Identifiers are spans of the batch's arena, so a batch of scans costs two arrays,
+/// not five strings per scan.
+public struct Scan: Sendable {
+    public var trackingID: ByteSpan
+    public var messenger: ByteSpan
+    public var workCenter: ByteSpan
+    public var device: ByteSpan
+    /// Empty when the scan has no reason.
+    public var reason: ByteSpan
+    /// The handheld's clock, milliseconds since the Unix epoch, UTC.
+    public var scannedAt: Int64
+    /// When the server received the scan, milliseconds since the Unix epoch, UTC.
+    public var receivedAt: Int64
+    public var seq: UInt64
+    /// 1e-7 degree; meaningful only when `hasLocation`.
+    public var latitude: Int32
+    public var longitude: Int32
+    public var event: Event
+    public var hasLocation: Bool
+    /// Where the scan came from, for reports: the CSV line, or the index in a wire batch.
+    public var source: UInt32
+
+    @inlinable
+    public init(
+        trackingID: ByteSpan, messenger: ByteSpan, workCenter: ByteSpan, device: ByteSpan, reason: ByteSpan,
+        scannedAt: Int64, receivedAt: Int64, seq: UInt64, latitude: Int32, longitude: Int32, event: Event,
+        hasLocation: Bool, source: UInt32
+    ) {
+        self.trackingID = trackingID
+        self.messenger = messenger
+        self.workCenter = workCenter
+        self.device = device
+        self.reason = reason
+        self.scannedAt = scannedAt
+        self.receivedAt = receivedAt
+        self.seq = seq
+        self.latitude = latitude
+        self.longitude = longitude
+        self.event = event
+        self.hasLocation = hasLocation
+        self.source = source
+    }
+}
+
+/// Scans ready for the writer: the unit of work of the ingest path.
+///
+/// The batch owns its bytes, so it can cross threads without referring to the buffer it was parsed from.
+public struct ScanBatch: Sendable {
+    public var bytes: [UInt8] = []
+    public var scans: [Scan] = []
+
+    public init() {}
+
+    public init(reservingScans count: Int) {
+        scans.reserveCapacity(count)
+        bytes.reserveCapacity(count * 48)
+    }
+
+    public var count: Int { scans.count }
+    public var isEmpty: Bool { scans.isEmpty }
+
+    /// Copies bytes into the arena and returns their span.
+    @inlinable
+    public mutating func store(_ source: UnsafeRawBufferPointer) -> ByteSpan {
+        let span = ByteSpan(offset: UInt32(bytes.count), length: UInt32(source.count))
+        bytes.append(contentsOf: source)
+        return span
+    }
+
+    /// Calls `body` with the bytes of a span.
+    @inlinable
+    public func withBytes<Result>(_ span: ByteSpan, _ body: (UnsafeRawBufferPointer) throws -> Result) rethrows
+        -> Result
+    {
+        try bytes.withUnsafeBytes { all in
+            try body(UnsafeRawBufferPointer(rebasing: all[Int(span.offset)..<Int(span.offset + span.length)]))
+        }
+    }
+
+    /// The bytes of a span as inline bytes (identifiers are at most 40 bytes).
+    @inlinable
+    public func inline(_ span: ByteSpan) -> InlineBytes {
+        withBytes(span) { InlineBytes($0) }
+    }
+
+    /// The bytes of a span as a `String`, for reports and tests.
+    public func string(_ span: ByteSpan) -> String {
+        withBytes(span) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Appends a scan whose identifiers are given as strings (tests, generators, tools).
+    public mutating func append(
+        trackingID: String, event: Event, scannedAt: Int64, messenger: String, workCenter: String, device: String,
+        seq: UInt64, reason: String? = nil, latitude: Int32? = nil, longitude: Int32? = nil, receivedAt: Int64 = 0,
+        source: UInt32 = 0
+    ) {
+        func put(_ text: String) -> ByteSpan {
+            var text = text
+            return text.withUTF8 { store(UnsafeRawBufferPointer($0)) }
+        }
+        scans.append(
+            Scan(
+                trackingID: put(trackingID), messenger: put(messenger), workCenter: put(workCenter),
+                device: put(device), reason: reason.map(put) ?? .empty, scannedAt: scannedAt,
+                receivedAt: receivedAt, seq: seq, latitude: latitude ?? 0, longitude: longitude ?? 0, event: event,
+                hasLocation: latitude != nil && longitude != nil, source: source))
+    }
+
+    /// Removes every scan, keeping the capacity.
+    public mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        scans.removeAll(keepingCapacity: true)
+    }
+}
