@@ -11,7 +11,7 @@ public enum Event: UInt8, CaseIterable, Sendable, Hashable, Comparable {
     case returned = 6
 
     /// The number of canonical events; the storage formats reserve 3 bits for an event.
-    public static let count = 7
+    public static var count: Int { 7 }
 
     /// The canonical code as it appears in CSV, in the CLI and in every report.
     public var code: String {

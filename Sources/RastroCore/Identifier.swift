@@ -2,17 +2,12 @@
 ///
 /// Identifiers are 1…N bytes of `A-Z a-z 0-9 - _ . /`. Keeping them to ASCII lets every layer handle them as bytes.
 public enum Identifier {
-    /// A 256-entry table: `true` for the bytes an identifier may contain.
-    @usableFromInline
-    static let allowed: [Bool] = (0..<256).map { byte in
-        switch UInt8(byte) {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
-            UInt8(ascii: "/"):
-            true
-        default:
-            false
-        }
+    /// Whether a byte may appear in an identifier (a branch-light range check: no global table to initialise).
+    @inlinable @inline(__always)
+    public static func isAllowed(_ byte: UInt8) -> Bool {
+        let letter = byte | 0x20  // Folds A-Z onto a-z; other bytes this maps stay outside a-z.
+        return (letter >= 0x61 && letter <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2D || byte == 0x5F
+            || byte == 0x2E || byte == 0x2F
     }
 
     /// Why an identifier is invalid, or `nil` when it is valid.
@@ -20,7 +15,7 @@ public enum Identifier {
     public static func problem(_ bytes: UnsafeRawBufferPointer, maximumBytes: Int) -> String? {
         if bytes.isEmpty { return "is empty" }
         if bytes.count > maximumBytes { return "is \(bytes.count) bytes long; the limit is \(maximumBytes)" }
-        for byte in bytes where !allowed[Int(byte)] {
+        for byte in bytes where !isAllowed(byte) {
             return "contains \(describe(byte)); allowed are A-Z a-z 0-9 - _ . /"
         }
         return nil

@@ -3,7 +3,7 @@
 /// Identifiers are at most 40 bytes (``Limits/trackingIDBytes``), so caches keyed by them need no heap storage per
 /// key: five machine words and a length.
 public struct InlineBytes: Hashable, Sendable, Comparable, CustomStringConvertible {
-    public static let capacity = 40
+    public static var capacity: Int { 40 }
     @usableFromInline var w0: UInt64 = 0
     @usableFromInline var w1: UInt64 = 0
     @usableFromInline var w2: UInt64 = 0
@@ -71,7 +71,25 @@ public struct InlineBytes: Hashable, Sendable, Comparable, CustomStringConvertib
         hasher.combine(count)
     }
 
+    @inlinable
+    public func _rawHashValue(seed: Int) -> Int {
+        var hash = FastHash.mix(UInt64(bitPattern: Int64(seed)) ^ w0 ^ UInt64(storedCount) << 56)
+        if storedCount > 8 { hash = FastHash.combine(hash, w1) }
+        if storedCount > 16 { hash = FastHash.combine(hash, w2) }
+        if storedCount > 24 { hash = FastHash.combine(hash, w3) }
+        if storedCount > 32 { hash = FastHash.combine(hash, w4) }
+        return Int(bitPattern: UInt(hash))
+    }
+
+    /// Byte order, compared a word at a time: words are loaded little-endian, so byte-swapped they compare like
+    /// the bytes they hold. Unused bytes are zero and identifiers never contain NUL, so a proper prefix sorts first.
+    @inlinable
     public static func < (lhs: InlineBytes, rhs: InlineBytes) -> Bool {
-        lhs.withBytes { left in rhs.withBytes { right in left.lexicographicallyPrecedes(right) } }
+        if lhs.w0 != rhs.w0 { return lhs.w0.byteSwapped < rhs.w0.byteSwapped }
+        if lhs.w1 != rhs.w1 { return lhs.w1.byteSwapped < rhs.w1.byteSwapped }
+        if lhs.w2 != rhs.w2 { return lhs.w2.byteSwapped < rhs.w2.byteSwapped }
+        if lhs.w3 != rhs.w3 { return lhs.w3.byteSwapped < rhs.w3.byteSwapped }
+        if lhs.w4 != rhs.w4 { return lhs.w4.byteSwapped < rhs.w4.byteSwapped }
+        return lhs.storedCount < rhs.storedCount
     }
 }

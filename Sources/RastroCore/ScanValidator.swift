@@ -7,7 +7,7 @@ public struct ScanValidator: Sendable {
     public var reasons: ReasonCatalog?
     public var limits: Limits
     /// Scans dated before this instant are rejected (2000-01-01T00:00Z): day keys start there.
-    public static let earliestMilliseconds: Int64 = 946_684_800_000
+    public static var earliestMilliseconds: Int64 { 946_684_800_000 }
 
     public init(zone: SiteTimeZone, events: EventCatalog = .standard, reasons: ReasonCatalog? = nil, limits: Limits = .default) {
         self.zone = zone

@@ -2,24 +2,24 @@ import Foundation
 
 /// The site's time zone: the calendar that days, "today" and timestamps without an offset refer to.
 ///
-/// Conversions sit on the ingest hot path (every scan needs its local day), so the zone caches the bounds of the
-/// last local day it computed; scans arrive clustered in time and almost every lookup hits. The cache makes the value
-/// `mutating`: each thread works on its own copy.
+/// Conversions sit on the ingest hot path (every scan needs its local day, often several times), so the zone
+/// caches the span of UTC time over which its offset is constant — between two daylight-saving transitions, or
+/// forever for zones without them, such as `America/Bogota`. Inside that span a conversion is two integer
+/// operations. The cache makes lookups `mutating`: each thread works on its own copy.
 public struct SiteTimeZone: Sendable {
     /// The IANA identifier, e.g. `America/Bogota`.
     public let identifier: String
     @usableFromInline let zone: TimeZone
 
-    @usableFromInline var cachedDay: Int32 = .min
-    @usableFromInline var cachedStart: Int64 = 0
-    @usableFromInline var cachedEnd: Int64 = 0
-    /// Offset from UTC in milliseconds across the cached day, or `nil` when the day has a transition.
-    @usableFromInline var cachedUniformOffset: Int64? = nil
+    /// `[spanStart, spanEnd)` in UTC milliseconds, over which the offset is `spanOffset`.
+    @usableFromInline var spanStart: Int64 = 1
+    @usableFromInline var spanEnd: Int64 = 0
+    @usableFromInline var spanOffset: Int64 = 0
 
     /// The zone Rastro uses when a data directory does not name one.
     public static let defaultIdentifier = "America/Bogota"
 
-    public static let millisecondsPerDay: Int64 = 86_400_000
+    public static var millisecondsPerDay: Int64 { 86_400_000 }
 
     /// Opens an IANA time zone, or returns `nil` when the identifier is unknown.
     public init?(identifier: String) {
@@ -28,74 +28,84 @@ public struct SiteTimeZone: Sendable {
         self.zone = zone
     }
 
-    /// The offset from UTC, in milliseconds, at a UTC instant.
+    /// The offset from UTC, in milliseconds, at a UTC instant (uncached: Foundation).
     public func offsetMilliseconds(atUTC milliseconds: Int64) -> Int64 {
         let date = Date(timeIntervalSince1970: Double(milliseconds) / 1000)
         return Int64(zone.secondsFromGMT(for: date)) * 1000
     }
 
+    /// The offset from UTC at a UTC instant, through the span cache.
+    @inlinable
+    public mutating func cachedOffset(atUTC milliseconds: Int64) -> Int64 {
+        if milliseconds >= spanStart && milliseconds < spanEnd { return spanOffset }
+        return cacheSpan(around: milliseconds)
+    }
+
+    /// Finds the transitions around `milliseconds` and caches the span between them.
+    @usableFromInline
+    mutating func cacheSpan(around milliseconds: Int64) -> Int64 {
+        let offset = offsetMilliseconds(atUTC: milliseconds)
+        let date = Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+        // Look a year either way: a zone with no transition in that range is treated as constant over it.
+        let year: Int64 = 366 * Self.millisecondsPerDay
+        var end = milliseconds + year
+        if let next = zone.nextDaylightSavingTimeTransition(after: date) {
+            end = min(end, Int64((next.timeIntervalSince1970 * 1000).rounded(.down)))
+        }
+        var start = milliseconds - year
+        if let previous = previousTransition(before: milliseconds, notBefore: start) { start = previous }
+        spanStart = start
+        spanEnd = max(end, milliseconds + 1)
+        spanOffset = offset
+        return offset
+    }
+
+    /// The latest transition in `[notBefore, milliseconds]`, found by asking for the next one from `notBefore`.
+    func previousTransition(before milliseconds: Int64, notBefore: Int64) -> Int64? {
+        var cursor = Date(timeIntervalSince1970: Double(notBefore) / 1000)
+        var latest: Int64? = nil
+        while let next = zone.nextDaylightSavingTimeTransition(after: cursor) {
+            let instant = Int64((next.timeIntervalSince1970 * 1000).rounded(.down))
+            if instant > milliseconds { break }
+            latest = instant
+            cursor = next
+        }
+        return latest
+    }
+
     /// The local calendar day (days since 1970-01-01 in this zone) of a UTC instant.
     @inlinable
     public mutating func day(ofUTC milliseconds: Int64) -> Int32 {
-        if milliseconds >= cachedStart && milliseconds < cachedEnd { return cachedDay }
-        return recomputeDay(ofUTC: milliseconds)
-    }
-
-    @usableFromInline
-    mutating func recomputeDay(ofUTC milliseconds: Int64) -> Int32 {
-        let local = milliseconds + offsetMilliseconds(atUTC: milliseconds)
-        var day = Int32(Self.floorDivide(local, Self.millisecondsPerDay))
-        // Near a transition the local midnight can move; settle the day against the real bounds.
-        while milliseconds < startOfDay(day) { day -= 1 }
-        while milliseconds >= startOfDay(day + 1) { day += 1 }
-        cache(day)
-        return day
-    }
-
-    @usableFromInline
-    mutating func cache(_ day: Int32) {
-        let start = startOfDay(day)
-        let end = startOfDay(day + 1)
-        cachedDay = day
-        cachedStart = start
-        cachedEnd = end
-        let startOffset = offsetMilliseconds(atUTC: start)
-        let endOffset = offsetMilliseconds(atUTC: end - 1)
-        cachedUniformOffset = startOffset == endOffset ? startOffset : nil
+        let local = milliseconds + cachedOffset(atUTC: milliseconds)
+        return Int32(Self.floorDivide(local, Self.millisecondsPerDay))
     }
 
     /// The UTC instant of local midnight that starts `day`.
-    public func startOfDay(_ day: Int32) -> Int64 {
-        utc(fromLocalWallClock: Int64(day) * Self.millisecondsPerDay)
+    @inlinable
+    public mutating func startOfDay(_ day: Int32) -> Int64 {
+        cachedUTC(fromLocalWallClock: Int64(day) * Self.millisecondsPerDay)
     }
 
     /// The UTC instant of a local wall-clock time given as milliseconds since 1970-01-01T00:00 local.
     ///
     /// An ambiguous wall time (clocks set back) resolves to its first occurrence; a skipped one (clocks set forward)
     /// resolves as if the clocks had not moved yet, which lands just after the gap.
-    public func utc(fromLocalWallClock local: Int64) -> Int64 {
-        let firstGuess = local - offsetMilliseconds(atUTC: local)
-        let offset = offsetMilliseconds(atUTC: firstGuess)
-        let secondGuess = local - offset
-        if offsetMilliseconds(atUTC: secondGuess) == offset { return min(firstGuess, secondGuess) }
-        return firstGuess
-    }
-
-    /// Same as ``utc(fromLocalWallClock:)`` but through the day cache: the hot path for timestamps without offset.
     @inlinable
     public mutating func cachedUTC(fromLocalWallClock local: Int64) -> Int64 {
-        let day = Int32(Self.floorDivide(local, Self.millisecondsPerDay))
-        if day != cachedDay { cache(day) }
-        if let offset = cachedUniformOffset { return local - offset }
+        // Inside a cached span whose offset also holds at the result, the answer is exact.
+        let guess = local - spanOffset
+        if guess >= spanStart && guess < spanEnd { return guess }
         return utc(fromLocalWallClock: local)
     }
 
-    /// The offset to print beside a UTC instant, through the day cache.
-    @inlinable
-    public mutating func cachedOffset(atUTC milliseconds: Int64) -> Int64 {
-        _ = day(ofUTC: milliseconds)
-        if let offset = cachedUniformOffset { return offset }
-        return offsetMilliseconds(atUTC: milliseconds)
+    @usableFromInline
+    mutating func utc(fromLocalWallClock local: Int64) -> Int64 {
+        let firstOffset = cachedOffset(atUTC: local)
+        let firstGuess = local - firstOffset
+        let secondOffset = cachedOffset(atUTC: firstGuess)
+        let secondGuess = local - secondOffset
+        if cachedOffset(atUTC: secondGuess) == secondOffset { return min(firstGuess, secondGuess) }
+        return firstGuess
     }
 
     /// Floor division for possibly negative numerators.

@@ -1,0 +1,172 @@
+import ArgumentParser
+import RastroCSV
+import RastroCore
+import RastroStore
+
+/// `rastro import`: bulk load CSV files.
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import scans from CSV files (or - for standard input).",
+        discussion: """
+            Rows are validated, resends are counted as duplicates, a (device, seq) stored with different content is a \
+            conflict. Rejected rows and conflicts go to --rejects with their line, field and reason.
+            """)
+
+    @OptionGroup var dataOptions: DataOptions
+
+    @Argument(help: "CSV files to import; - reads standard input.")
+    var files: [String]
+
+    @Option(name: .long, help: ArgumentHelp("Write rejected rows and conflicts to this CSV file.", valueName: "FILE"))
+    var rejects: String?
+
+    @Option(name: .long, help: ArgumentHelp("Site time zone of a new data directory (IANA name).", valueName: "ZONE"))
+    var timezone: String?
+
+    @Option(name: .long, help: "Scans per durable commit.")
+    var batchSize = Limits.default.scansPerCommit
+
+    @Flag(name: .long, help: "No progress bar.")
+    var quiet = false
+
+    @Flag(name: .long, help: "Print where the writer's time went, per ingest step.")
+    var phases = false
+
+    func validate() throws {
+        guard batchSize > 0 && batchSize <= 1_000_000 else { throw ValidationError("--batch-size must be 1…1000000") }
+    }
+
+    func run() throws {
+        let store = try Store(directory: dataOptions.directory, timeZone: timezone)
+        let catalogs = try DataDirectoryCatalogs.load(dataOptions.directory)
+        let validator = ScanValidator(zone: store.zone, events: catalogs.events, reasons: catalogs.reasons, limits: store.limits)
+        var rejectsOutput: [UInt8] = []
+        if rejects != nil { CSVWriter.appendRow(["file", "line", "field", "reason", "record"], to: &rejectsOutput) }
+        var totals = IngestReport()
+        var csvRejected = 0
+        let started = monotonicSeconds()
+        let progress = Progress(enabled: !quiet && Console.errorIsTerminal)
+        for file in files {
+            let result = try Importer(store: store, validator: validator, batchSize: batchSize, progress: progress)
+                .importFile(file) { rows in
+                    guard rejects != nil else { return }
+                    for row in rows { CSVWriter.appendRow(row, to: &rejectsOutput) }
+                }
+            totals.add(result.report)
+            csvRejected += result.csvRejected
+            if !result.unknownColumns.isEmpty {
+                Console.error("warning: \(file): ignored unknown columns: \(result.unknownColumns.joined(separator: ", "))\n")
+            }
+        }
+        progress.finish()
+        if let rejects { try writeFile(rejects, rejectsOutput) }
+        let seconds = max(monotonicSeconds() - started, 1e-9)
+        let rows = totals.accepted + totals.duplicates + totals.conflicts + totals.rejected + csvRejected
+        Console.out(
+            "accepted \(totals.accepted), duplicates \(totals.duplicates), rejected \(totals.rejected + csvRejected), "
+                + "conflicts \(totals.conflicts)\n")
+        Console.out("\(rows) rows in \(formatFixed(seconds, 2)) s: \(Int(Double(rows) / seconds)) rows/s\n")
+        if phases {
+            let measured = store.phases
+            Console.error("writer time by step over \(measured.commits) commits (\(measured.blocksRewritten) trace blocks holding \(measured.scansRewritten) scans rewritten):\n")
+            for (name, spent) in zip(IngestPhases.names, measured.seconds) {
+                Console.error("  \(name): \(formatFixed(spent, 3)) s (\(formatFixed(spent * 1e9 / Double(max(rows, 1)), 0)) ns/row)\n")
+            }
+        }
+    }
+}
+
+/// Streams one CSV file into the store: a parser thread fills batches, the calling thread commits them.
+struct Importer {
+    let store: Store
+    let validator: ScanValidator
+    let batchSize: Int
+    let progress: Progress
+
+    struct Result {
+        var report = IngestReport()
+        var csvRejected = 0
+        var unknownColumns: [String] = []
+    }
+
+    private struct Parsed: Sendable {
+        var batch: ScanBatch
+        var rejects: [CSVRejection]
+        var bytesRead: Int
+        var size: Int?
+    }
+
+    private enum Outcome: Sendable {
+        case parsed(Parsed)
+        case failed(String)
+        case finished(unknownColumns: [String])
+    }
+
+    func importFile(_ file: String, rejected: ([[String]]) -> Void) throws -> Result {
+        let queue = BoundedQueue<Outcome>(capacity: 2)
+        let validator = self.validator
+        let batchSize = self.batchSize
+        let parser = WorkerThread {
+            do {
+                let source = try CSVFileSource(path: file, validator: validator)
+                while true {
+                    var batch = ScanBatch(reservingScans: batchSize)
+                    var rejects: [CSVRejection] = []
+                    let more = try source.next(maximumScans: batchSize, receivedAt: nowMilliseconds(), into: &batch, rejects: &rejects)
+                    if batch.isEmpty && rejects.isEmpty && !more { break }
+                    guard queue.push(.parsed(Parsed(batch: batch, rejects: rejects, bytesRead: source.bytesRead, size: source.size)))
+                    else { return }
+                    if !more { break }
+                }
+                queue.push(.finished(unknownColumns: source.reader.header?.unknownColumns ?? []))
+            } catch {
+                queue.push(.failed("\(file): \(error)"))
+            }
+        }
+        defer {
+            queue.close()
+            parser.join()
+        }
+        var result = Result()
+        while let outcome = queue.pop() {
+            switch outcome {
+            case .failed(let message):
+                throw ValidationError(message)
+            case .finished(let unknownColumns):
+                result.unknownColumns = unknownColumns
+                return result
+            case .parsed(let parsed):
+                result.csvRejected += parsed.rejects.count
+                var rows = parsed.rejects.map { [file, String($0.line), $0.field, $0.reason, $0.record] }
+                if !parsed.batch.isEmpty {
+                    let report = try store.ingest(parsed.batch)
+                    result.report.add(report)
+                    for problem in report.problems {
+                        let scan = parsed.batch.scans[problem.index]
+                        rows.append([
+                            file, String(scan.source), problem.field?.name ?? "row", "\(problem.kind.rawValue): \(problem.message)",
+                            canonicalRow(parsed.batch, scan),
+                        ])
+                    }
+                }
+                rejected(rows)
+                progress.update(
+                    file: file, rows: result.report.accepted + result.report.duplicates + result.report.conflicts
+                        + result.report.rejected + result.csvRejected, bytes: parsed.bytesRead, size: parsed.size)
+            }
+        }
+        return result
+    }
+
+    /// A stored-form CSV row for a scan the store refused (its original text is gone by then).
+    func canonicalRow(_ batch: ScanBatch, _ scan: Scan) -> String {
+        var zone = store.zone
+        return CSVWriter.row([
+            batch.string(scan.trackingID), scan.event.code, Timestamp.format(scan.scannedAt, zone: &zone),
+            batch.string(scan.messenger), batch.string(scan.workCenter), batch.string(scan.device), String(scan.seq),
+            batch.string(scan.reason), scan.hasLocation ? Coordinate.format(scan.latitude) : "",
+            scan.hasLocation ? Coordinate.format(scan.longitude) : "",
+        ])
+    }
+}

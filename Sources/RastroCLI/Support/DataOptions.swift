@@ -1,0 +1,118 @@
+import ArgumentParser
+import RastroCore
+import RastroStore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `--data DIR`, shared by every command that reads or writes a store.
+struct DataOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The data directory (default: $RASTRO_DATA, else ./rastro-data).", valueName: "DIR"))
+    var data: String?
+
+    var directory: String {
+        if let data { return data }
+        if let environment = getenv("RASTRO_DATA") { return String(cString: environment) }
+        return "./rastro-data"
+    }
+
+    /// Opens an existing store for reading.
+    func openForReading() throws -> Store {
+        try Store(directory: directory, create: false, readOnly: false)
+    }
+}
+
+/// The catalogs of a data directory: its own files when present, the standard ones otherwise.
+struct DataDirectoryCatalogs {
+    var events: EventCatalog
+    var reasons: ReasonCatalog?
+
+    static let eventsFile = "event-aliases.csv"
+    static let reasonsFile = "reasons.csv"
+
+    static func load(_ directory: String) throws -> DataDirectoryCatalogs {
+        var catalogs = DataDirectoryCatalogs(events: .standard, reasons: nil)
+        if let text = try readFileIfPresent(directory + "/" + eventsFile) {
+            do { catalogs.events = try EventCatalog(csv: text) } catch {
+                throw ValidationError("\(directory)/\(eventsFile): \(error)")
+            }
+        }
+        if let text = try readFileIfPresent(directory + "/" + reasonsFile) {
+            do { catalogs.reasons = try ReasonCatalog(csv: text) } catch {
+                throw ValidationError("\(directory)/\(reasonsFile): \(error)")
+            }
+        }
+        return catalogs
+    }
+}
+
+/// The whole contents of a file, or `nil` when it does not exist.
+func readFileIfPresent(_ path: String) throws -> String? {
+    guard let file = fopen(path, "rb") else {
+        if errno == ENOENT { return nil }
+        throw ValidationError("cannot read \(path): \(String(cString: strerror(errno)))")
+    }
+    defer { fclose(file) }
+    var contents: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    while true {
+        let count = fread(&buffer, 1, buffer.count, file)
+        if count == 0 { break }
+        contents.append(contentsOf: buffer[0..<count])
+    }
+    return String(decoding: contents, as: UTF8.self)
+}
+
+/// Writes a whole file.
+func writeFile(_ path: String, _ bytes: [UInt8]) throws {
+    guard let file = fopen(path, "wb") else {
+        throw ValidationError("cannot write \(path): \(String(cString: strerror(errno)))")
+    }
+    defer { fclose(file) }
+    guard fwrite(bytes, 1, bytes.count, file) == bytes.count else {
+        throw ValidationError("cannot write \(path): \(String(cString: strerror(errno)))")
+    }
+}
+
+/// Standard output and error without Foundation, with buffering for large outputs.
+enum Console {
+    static func out(_ text: String) {
+        var text = text
+        text.withUTF8 { writeAll(1, UnsafeRawBufferPointer($0)) }
+    }
+
+    static func error(_ text: String) {
+        var text = text
+        text.withUTF8 { writeAll(2, UnsafeRawBufferPointer($0)) }
+    }
+
+    static var errorIsTerminal: Bool { isatty(2) != 0 }
+}
+
+/// Wall-clock milliseconds since the Unix epoch.
+func nowMilliseconds() -> Int64 {
+    var time = timespec()
+    clock_gettime(CLOCK_REALTIME, &time)
+    return Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
+}
+
+/// Monotonic seconds, for rates.
+func monotonicSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+}
+
+/// Writes every byte to a file descriptor, retrying short writes.
+func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) {
+    var offset = 0
+    while offset < bytes.count {
+        let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+        if written < 0 {
+            if errno == EINTR { continue }
+            return
+        }
+        offset += written
+    }
+}

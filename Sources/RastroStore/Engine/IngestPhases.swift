@@ -1,0 +1,25 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Cumulative time spent in each step of ``Store/ingest(_:)``, for profiling (`rastro import --phases`).
+public struct IngestPhases: Sendable, Equatable {
+    public static let names = [
+        "entities", "dedup", "items", "timelines", "index deltas", "seq ranges", "names", "sealing", "commit",
+    ]
+    public var seconds = [Double](repeating: 0, count: names.count)
+    public var commits = 0
+    /// Trace blocks rewritten and the stored scans they held (the rewrite amplification).
+    public var blocksRewritten = 0
+    public var scansRewritten = 0
+
+    public init() {}
+
+    static func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+}

@@ -1,0 +1,44 @@
+/// The named databases of a store (docs/storage.md §2).
+struct StoreDatabases: Sendable {
+    let meta: Database
+    let entities: Database
+    let names: Database
+    let items: Database
+    let seqs: Database
+    let cells: Database
+    let dayStates: Database
+    let durations: Database
+    let current: Database
+    let touched: Database
+
+    static let names = [
+        "meta", "entities", "names", "items", "seqs", "cells", "daystates", "durations", "current", "touched",
+    ]
+
+    init(environment: Environment, create: Bool) throws {
+        meta = try environment.database("meta", create: create)
+        entities = try environment.database("entities", create: create)
+        names = try environment.database("names", create: create)
+        items = try environment.database("items", create: create)
+        seqs = try environment.database("seqs", create: create)
+        cells = try environment.database("cells", create: create)
+        dayStates = try environment.database("daystates", create: create)
+        durations = try environment.database("durations", create: create)
+        current = try environment.database("current", create: create)
+        touched = try environment.database("touched", create: create)
+    }
+
+    var all: [Database] { [meta, entities, names, items, seqs, cells, dayStates, durations, current, touched] }
+}
+
+/// Keys of the `meta` database.
+enum MetaKey {
+    static let schema = "schema"
+    static let timeZone = "timezone"
+    static let counters = "counters"
+
+    static func key(_ name: String) -> Key {
+        var name = name
+        return name.withUTF8 { Key(UnsafeRawBufferPointer($0)) }
+    }
+}

@@ -1,0 +1,191 @@
+import RastroCore
+
+extension WriteSession {
+    /// Applies the commit's accumulated index changes: each database key is read, changed and written once.
+    mutating func applyIndexDeltas() throws {
+        try applyCellDeltas()
+        try applyDayStateDeltas()
+        try applyDurationDeltas()
+        try applyCurrentDeltas()
+        try applyTouchedDeltas()
+        buffers.deltas.removeAll()
+    }
+
+    mutating func applyCellDeltas() throws {
+        for cellKey in buffers.deltas.cells.keys.sorted() {
+            var delta = buffers.deltas.cells[cellKey]!
+            let dayStart = zone.startOfDay(Int32(cellKey.day))
+            let key = cellKey.key
+            var records = buffers.cellRecords
+            records.removeAll(keepingCapacity: true)
+            try transaction.withValue(databases.cells, key) { value in
+                do {
+                    try Cell.decode(value, center: cellKey.center, dayStart: dayStart, into: &records)
+                } catch let error as StoreCorruption {
+                    throw error.located("cells", "\(cellKey)")
+                }
+            }
+            if !delta.removes.isEmpty {
+                for record in delta.removes {
+                    guard let position = Self.search(records, record) else {
+                        throw StoreCorruption("cells[\(cellKey)]: a record to replace is missing")
+                    }
+                    records.remove(at: position)
+                }
+            }
+            delta.adds.sort()
+            records = Self.mergeSorted(records, delta.adds)
+            if records.isEmpty {
+                try transaction.delete(databases.cells, key)
+            } else {
+                buffers.writer.removeAll()
+                Cell.encode(records, center: cellKey.center, dayStart: dayStart, into: buffers.writer)
+                try transaction.put(databases.cells, key, buffers.writer)
+            }
+            buffers.cellRecords = records
+        }
+    }
+
+    mutating func applyDayStateDeltas() throws {
+        var byDay: [UInt32: [(DayStateKey, (entries: Int64, exits: Int64))]] = [:]
+        for (key, delta) in buffers.deltas.dayStates where delta.entries != 0 || delta.exits != 0 {
+            byDay[key.day, default: []].append((key, delta))
+        }
+        for day in byDay.keys.sorted() {
+            var entries: [DayStateEntry] = []
+            try transaction.withValue(databases.dayStates, Key.uint32(day)) { try DayStates.decode($0, into: &entries) }
+            var positions: [UInt64: Int] = [:]
+            for (index, entry) in entries.enumerated() { positions[entry.sortKey] = index }
+            for (key, delta) in byDay[day]! {
+                let sortKey = UInt64(key.center) << 8 | UInt64(key.event.rawValue)
+                if let index = positions[sortKey] {
+                    entries[index].entries += delta.entries
+                    entries[index].exits += delta.exits
+                } else {
+                    positions[sortKey] = entries.count
+                    entries.append(DayStateEntry(center: key.center, event: key.event, entries: delta.entries, exits: delta.exits))
+                }
+            }
+            if entries.contains(where: { $0.entries < 0 || $0.exits < 0 }) {
+                throw StoreCorruption("daystates[\(day)]: a state count went below zero")
+            }
+            entries.removeAll { $0.entries == 0 && $0.exits == 0 }
+            entries.sort { $0.sortKey < $1.sortKey }
+            if entries.isEmpty {
+                try transaction.delete(databases.dayStates, Key.uint32(day))
+            } else {
+                buffers.writer.removeAll()
+                DayStates.encode(entries, into: buffers.writer)
+                try transaction.put(databases.dayStates, Key.uint32(day), buffers.writer)
+            }
+        }
+    }
+
+    mutating func applyDurationDeltas() throws {
+        for setKey in buffers.deltas.durations.keys.sorted() {
+            var deltas = buffers.deltas.durations[setKey]!
+            deltas.sort()
+            var combined: [HistogramCell] = []
+            combined.reserveCapacity(deltas.count)
+            var index = 0
+            while index < deltas.count {
+                let group = deltas[index] >> 1
+                var count: Int64 = 0
+                while index < deltas.count && deltas[index] >> 1 == group {
+                    count += deltas[index] & 1 == 1 ? 1 : -1
+                    index += 1
+                }
+                if count != 0 {
+                    combined.append(HistogramCell(key: UInt32(group >> 31), bin: UInt16(truncatingIfNeeded: group), count: count))
+                }
+            }
+            if combined.isEmpty { continue }
+            let key = setKey.key
+            var cells: [HistogramCell] = []
+            try transaction.withValue(databases.durations, key) { try DurationHistograms.decode($0, into: &cells) }
+            let merged = try DurationHistograms.merge(cells, combined)
+            if merged.isEmpty {
+                try transaction.delete(databases.durations, key)
+            } else {
+                buffers.writer.removeAll()
+                DurationHistograms.encode(merged, into: buffers.writer)
+                try transaction.put(databases.durations, key, buffers.writer)
+            }
+        }
+    }
+
+    mutating func applyCurrentDeltas() throws {
+        for currentKey in buffers.deltas.current.keys.sorted() {
+            var delta = buffers.deltas.current[currentKey]!
+            let dayStart = zone.startOfDay(Int32(currentKey.day))
+            let key = CurrentStates.key(event: currentKey.event, day: currentKey.day)
+            var records: [CurrentRecord] = []
+            try transaction.withValue(databases.current, key) {
+                try CurrentStates.decode($0, dayStart: dayStart, into: &records)
+            }
+            if !delta.removes.isEmpty {
+                var removals = Set(delta.removes)
+                records.removeAll { removals.remove($0) != nil }
+                guard removals.isEmpty else {
+                    throw StoreCorruption("current[\(currentKey.event.code), \(currentKey.day)]: a state to replace is missing")
+                }
+            }
+            delta.adds.sort()
+            records = Self.mergeSorted(records, delta.adds)
+            if records.isEmpty {
+                try transaction.delete(databases.current, key)
+            } else {
+                buffers.writer.removeAll()
+                CurrentStates.encode(records, dayStart: dayStart, into: buffers.writer)
+                try transaction.put(databases.current, key, buffers.writer)
+            }
+        }
+    }
+
+    mutating func applyTouchedDeltas() throws {
+        for day in buffers.deltas.touched.keys.sorted() {
+            var added = buffers.deltas.touched[day]!
+            added.sort()
+            var items: [UInt32] = []
+            try transaction.withValue(databases.touched, Key.uint32(day)) { try TouchedItems.decode($0, into: &items) }
+            items = Self.mergeSorted(items, added)
+            buffers.writer.removeAll()
+            TouchedItems.encode(items, into: buffers.writer)
+            try transaction.put(databases.touched, Key.uint32(day), buffers.writer)
+        }
+    }
+
+    /// The index of an element equal to `target` in a sorted array.
+    static func search<Element: Comparable>(_ sorted: [Element], _ target: Element) -> Int? {
+        var low = 0
+        var high = sorted.count
+        while low < high {
+            let middle = (low + high) / 2
+            if sorted[middle] < target { low = middle + 1 } else { high = middle }
+        }
+        return low < sorted.count && sorted[low] == target ? low : nil
+    }
+
+    /// Merges two sorted arrays.
+    static func mergeSorted<Element: Comparable>(_ left: [Element], _ right: [Element]) -> [Element] {
+        if right.isEmpty { return left }
+        if left.isEmpty { return right }
+        if let last = left.last, let first = right.first, !(first < last) { return left + right }
+        var result: [Element] = []
+        result.reserveCapacity(left.count + right.count)
+        var leftIndex = 0
+        var rightIndex = 0
+        while leftIndex < left.count && rightIndex < right.count {
+            if right[rightIndex] < left[leftIndex] {
+                result.append(right[rightIndex])
+                rightIndex += 1
+            } else {
+                result.append(left[leftIndex])
+                leftIndex += 1
+            }
+        }
+        result.append(contentsOf: left[leftIndex...])
+        result.append(contentsOf: right[rightIndex...])
+        return result
+    }
+}

@@ -1,0 +1,140 @@
+import RastroCore
+
+extension WriteSession {
+    static let unknownItem = UInt32.max
+
+    /// Gives every scan its item id: from the cache, from the `names` blocks (misses looked up in sorted order, so
+    /// each block is decoded once), or a new id for a tracking id first seen here. New ids are dense and follow the
+    /// order in which the batch first mentions them.
+    mutating func resolveItems() throws {
+        let count = batch.count
+        buffers.items.removeAll(keepingCapacity: true)
+        buffers.items.append(contentsOf: repeatElement(Self.unknownItem, count: count))
+        var misses: [InlineBytes: UInt32] = [:]
+        var previous: (span: ByteSpan, item: UInt32)? = nil
+        for index in 0..<count {
+            let span = batch.scans[index].trackingID
+            if let last = previous, sameBytes(span, last.span) {
+                buffers.items[index] = last.item
+                continue
+            }
+            let name = batch.inline(span)
+            if let item = store.itemCache.lookup(name) {
+                buffers.items[index] = item
+                previous = (span, item)
+            } else {
+                misses[name] = Self.unknownItem
+                previous = nil
+            }
+        }
+        if !misses.isEmpty {
+            try lookUpNames(&misses)
+        }
+        // Assign ids to names still unknown, in batch order, only for scans that will create them.
+        for index in 0..<count where buffers.items[index] == Self.unknownItem {
+            let name = batch.inline(batch.scans[index].trackingID)
+            guard let known = misses[name] else { continue }
+            if known != Self.unknownItem {
+                buffers.items[index] = known
+                continue
+            }
+            guard buffers.status[index] == .new else { continue }
+            guard counters.nextItem < Self.unknownItem else {
+                throw StoreError("the store holds \(UInt32.max) items, the most item ids can number")
+            }
+            let item = counters.nextItem
+            counters.nextItem += 1
+            misses[name] = item
+            newItemNames.append(name)
+            stagedItems.append((name, item))
+            buffers.items[index] = item
+        }
+    }
+
+    /// Resolves names against the `names` database, walking its blocks in key order with one cursor.
+    mutating func lookUpNames(_ misses: inout [InlineBytes: UInt32]) throws {
+        let sorted = misses.keys.sorted()
+        var block = NameBlock()
+        var blockRange: (first: InlineBytes, next: InlineBytes?)? = nil
+        try transaction.withCursor(databases.names) { cursor in
+            for name in sorted {
+                if let range = blockRange, range.first <= name, range.next.map({ name < $0 }) ?? true {
+                    // The decoded block covers it.
+                } else {
+                    guard let located = try NameIndex.locateBlock(&cursor, name, into: &block) else {
+                        blockRange = nil
+                        continue
+                    }
+                    blockRange = located
+                }
+                let (position, found) = block.search(name)
+                if found {
+                    misses[name] = block.ids[position]
+                    stagedItems.append((name, block.ids[position]))
+                }
+            }
+        }
+    }
+
+    /// Inserts the names of the items this commit created into the `names` blocks.
+    ///
+    /// Waybill numbers are issued in sequence, so new names usually sort after every stored one: they fill the last
+    /// block and then append fresh full blocks (`MDB_APPEND`), and blocks stay full.
+    mutating func insertNames() throws {
+        guard !newItemNames.isEmpty else { return }
+        let ids = Dictionary(uniqueKeysWithValues: zip(newItemNames, (0..<newItemNames.count).map { firstNewItem + UInt32($0) }))
+        let sorted = newItemNames.sorted()
+        var index = 0
+        var block = NameBlock()
+        try transaction.withCursor(databases.names) { cursor in
+            while index < sorted.count {
+                let name = sorted[index]
+                let located = try NameIndex.locateBlock(&cursor, name, into: &block)
+                // Every new name below the next block's first name goes into this block.
+                var end = index
+                while end < sorted.count, located?.next.map({ sorted[end] < $0 }) ?? true { end += 1 }
+                let oldFirst = located?.first
+                if located == nil { block = NameBlock() }
+                var merged = NameBlock()
+                var left = 0
+                var right = index
+                while left < block.count || right < end {
+                    if right == end || (left < block.count && block.names[left] < sorted[right]) {
+                        merged.names.append(block.names[left])
+                        merged.ids.append(block.ids[left])
+                        left += 1
+                    } else {
+                        merged.names.append(sorted[right])
+                        merged.ids.append(ids[sorted[right]]!)
+                        right += 1
+                    }
+                }
+                if let oldFirst, oldFirst != merged.names[0] {
+                    try oldFirst.withBytes { key in _ = try transaction.delete(databases.names, Key(key)) }
+                }
+                try writeNameBlocks(merged, appendAfterLast: located?.next == nil)
+                index = end
+            }
+        }
+    }
+
+    /// Writes a merged block, split into blocks of at most ``NameBlock/capacity`` names filled from the left.
+    mutating func writeNameBlocks(_ merged: NameBlock, appendAfterLast: Bool) throws {
+        var start = 0
+        var first = true
+        while start < merged.count {
+            let end = min(start + NameBlock.capacity, merged.count)
+            var piece = NameBlock()
+            piece.names = Array(merged.names[start..<end])
+            piece.ids = Array(merged.ids[start..<end])
+            buffers.writer.removeAll()
+            piece.encode(into: buffers.writer)
+            let key = piece.names[0].withBytes { Key($0) }
+            // Pieces after the first of the last block sort after every key: append.
+            try transaction.put(databases.names, key, buffers.writer, append: appendAfterLast && !first)
+            first = false
+            start = end
+        }
+    }
+}
+

@@ -1,0 +1,117 @@
+import RastroCore
+
+/// Buffers the writer keeps between commits so that a steady stream of batches allocates almost nothing.
+struct WriteSessionBuffers {
+    /// Every scan of the batch in stored form (identifiers resolved to ids).
+    var stored: [StoredScan] = []
+    var items: [UInt32] = []
+    var status: [ScanStatus] = []
+    var order: [Int] = []
+    var deltas = CommitDeltas()
+    var before = TimelineFacts()
+    var after = TimelineFacts()
+    var oldBlock = TraceBlock(number: 0)
+    var newBlock = TraceBlock(number: 0)
+    var pending: [(scan: StoredScan, index: Int)] = []
+    var origin: [Int] = []
+    var merged: [StoredScan] = []
+    let encoded = ByteWriter(reservingCapacity: 64 << 10)
+    let writer = ByteWriter(reservingCapacity: 64 << 10)
+    var decompressed: [UInt8] = []
+    var cellRecords: [CellRecord] = []
+}
+
+/// Where a scan of the batch stands during a commit.
+enum ScanStatus: Equatable {
+    /// Its `(device, seq)` is new: it will be stored.
+    case new
+    /// Its `(device, seq)` is already stored: a resend or a conflict, decided against the stored timeline.
+    case stored
+    /// Same `(device, seq)` as an earlier scan of this batch.
+    case repeatOf(Int)
+    case accepted
+    case duplicate
+    case conflict
+    case rejected
+}
+
+/// One attempt at committing one batch: every step of docs/storage.md §3–4, inside one write transaction.
+///
+/// The session changes nothing outside the transaction; what the process may cache afterwards (new identifiers,
+/// new items) is staged and published by ``Store/ingest(_:)`` only once the commit is durable.
+struct WriteSession {
+    let store: Store
+    let transaction: Transaction
+    let databases: StoreDatabases
+    let batch: ScanBatch
+    var zone: SiteTimeZone
+    var counters: Counters
+    var buffers: WriteSessionBuffers
+    var report = IngestReport()
+    var phases = IngestPhases()
+    /// Identifiers and items first seen in this commit, published to the caches after it.
+    var stagedEntities: [[InlineBytes: UInt32]] = Array(repeating: [:], count: EntityKind.allCases.count)
+    var stagedItems: [(name: InlineBytes, id: UInt32)] = []
+    /// Dedup ranges of the devices in this batch, written back at the end.
+    var seqRanges: [UInt32: SeqRanges] = [:]
+    /// Blocks this commit wrote, decoded: cached once the commit is durable.
+    var stagedBlocks: [(number: UInt32, block: TraceBlock)] = []
+    /// Names of items created by this commit, in id order.
+    var newItemNames: [InlineBytes] = []
+    let firstNewItem: UInt32
+
+    init(store: Store, transaction: Transaction, batch: ScanBatch, buffers: WriteSessionBuffers) throws {
+        self.store = store
+        self.transaction = transaction
+        self.databases = store.databases
+        self.batch = batch
+        self.zone = store.zone
+        self.buffers = buffers
+        self.counters = try store.counters(in: transaction)
+        self.firstNewItem = counters.nextItem
+        // An attempt aborted by MDB_MAP_FULL leaves its accumulators in the reused buffers: start from nothing.
+        self.buffers.deltas.removeAll()
+    }
+
+    /// Runs every step; the caller commits.
+    mutating func run() throws {
+        let count = batch.count
+        guard count > 0 else { return }
+        if counters.writerToken != store.writerToken || counters.commits != store.lastCommit {
+            // Another process wrote since our last commit (or we never did): our decoded blocks may be stale.
+            store.blockCache.removeAll()
+        }
+        var clock = IngestPhases.now()
+        func lap(_ phase: Int) {
+            let now = IngestPhases.now()
+            phases.seconds[phase] += now - clock
+            clock = now
+        }
+        try resolveEntities()
+        lap(0)
+        try classifyKeys()
+        lap(1)
+        try resolveItems()
+        lap(2)
+        try updateTimelines()
+        settleRepeats()
+        lap(3)
+        try applyIndexDeltas()
+        lap(4)
+        try writeSeqRanges()
+        lap(5)
+        try insertNames()
+        lap(6)
+        try sealColdBlocks()
+        lap(7)
+        counters.accepted += UInt64(report.accepted)
+        counters.duplicates += UInt64(report.duplicates)
+        counters.conflicts += UInt64(report.conflicts)
+        counters.rejected += UInt64(report.rejected)
+        counters.writerToken = store.writerToken
+        counters.commits += 1
+        buffers.writer.removeAll()
+        counters.encode(into: buffers.writer)
+        try transaction.put(databases.meta, MetaKey.key(MetaKey.counters), buffers.writer)
+    }
+}

@@ -1,0 +1,138 @@
+import RastroCore
+
+/// Records to add to and remove from one cell.
+struct CellDelta {
+    var adds: [CellRecord] = []
+    var removes: [CellRecord] = []
+}
+
+struct DayStateKey: Hashable {
+    var day: UInt32
+    var center: UInt32
+    var event: Event
+
+    /// See ``FastHash``.
+    func _rawHashValue(seed: Int) -> Int {
+        let packed = UInt64(day) << 32 | UInt64(center)
+        return Int(bitPattern: UInt(FastHash.combine(FastHash.mix(packed ^ UInt64(bitPattern: Int64(seed))), UInt64(event.rawValue))))
+    }
+}
+
+struct DurationSetKey: Hashable, Comparable {
+    var from: UInt8
+    var to: UInt8
+    var day: UInt32
+    var kind: UInt8
+
+    var key: Key { DurationHistograms.key(from: from, to: to, day: day, kind: kind) }
+
+    /// See ``FastHash``.
+    func _rawHashValue(seed: Int) -> Int {
+        let packed = UInt64(day) << 32 | UInt64(from) << 16 | UInt64(to) << 8 | UInt64(kind)
+        return Int(bitPattern: UInt(FastHash.mix(packed ^ UInt64(bitPattern: Int64(seed)))))
+    }
+
+    static func < (lhs: DurationSetKey, rhs: DurationSetKey) -> Bool {
+        (lhs.from, lhs.to, lhs.day, lhs.kind) < (rhs.from, rhs.to, rhs.day, rhs.kind)
+    }
+}
+
+struct CurrentKey: Hashable, Comparable {
+    var event: Event
+    var day: UInt32
+
+    static func < (lhs: CurrentKey, rhs: CurrentKey) -> Bool { (lhs.event, lhs.day) < (rhs.event, rhs.day) }
+
+    /// See ``FastHash``.
+    func _rawHashValue(seed: Int) -> Int {
+        Int(bitPattern: UInt(FastHash.mix(UInt64(day) << 8 | UInt64(event.rawValue) ^ UInt64(bitPattern: Int64(seed)))))
+    }
+}
+
+struct CurrentDelta {
+    var adds: [CurrentRecord] = []
+    var removes: [CurrentRecord] = []
+}
+
+/// Every index change of one commit, grouped by database key so that each key is read, changed and written once.
+struct CommitDeltas {
+    var cells: [CellKey: CellDelta] = [:]
+    var dayStates: [DayStateKey: (entries: Int64, exits: Int64)] = [:]
+    /// Per histogram set, its count changes packed as `key << 32 | bin << 1 | (+1 ? 1 : 0)`: sorting the integers
+    /// groups them by (key, bin) with no comparator closure.
+    var durations: [DurationSetKey: [UInt64]] = [:]
+    var current: [CurrentKey: CurrentDelta] = [:]
+    var touched: [UInt32: [UInt32]] = [:]
+
+    mutating func removeAll() {
+        cells.removeAll(keepingCapacity: true)
+        dayStates.removeAll(keepingCapacity: true)
+        durations.removeAll(keepingCapacity: true)
+        current.removeAll(keepingCapacity: true)
+        touched.removeAll(keepingCapacity: true)
+    }
+
+    var isEmpty: Bool { cells.isEmpty && current.isEmpty && touched.isEmpty }
+
+    /// Applies `facts(after) − facts(before)` for one item.
+    ///
+    /// `origin[p]` is the index in `before`'s timeline of the scan at position `p` of `after`'s, or -1 for a scan
+    /// this commit inserts. Scans are never deleted, so every old scan appears in `origin`.
+    mutating func apply(before: TimelineFacts, after: TimelineFacts, origin: [Int], item: UInt32) {
+        for position in 0..<after.records.count {
+            let old = origin[position]
+            if old >= 0 {
+                if before.records[old] == after.records[position] && before.cellKeys[old] == after.cellKeys[position] { continue }
+                record(before.cellKeys[old], before.records[old], sign: -1)
+            }
+            record(after.cellKeys[position], after.records[position], sign: 1)
+        }
+        let changedPairs = before.pairMask | after.pairMask
+        if changedPairs != 0 {
+            for slot in 0..<(Event.count * Event.count) where changedPairs & (1 << UInt64(slot)) != 0 {
+                let inBefore = before.pairMask & (1 << UInt64(slot)) != 0
+                let inAfter = after.pairMask & (1 << UInt64(slot)) != 0
+                if inBefore && inAfter && before.pairs[slot] == after.pairs[slot] { continue }
+                if inBefore { pair(slot, before.pairs[slot], sign: -1) }
+                if inAfter { pair(slot, after.pairs[slot], sign: 1) }
+            }
+        }
+        if before.currentEvent != after.currentEvent || before.currentDay != after.currentDay || before.current != after.current {
+            if let event = before.currentEvent {
+                current[CurrentKey(event: event, day: before.currentDay), default: CurrentDelta()].removes.append(before.current)
+            }
+            if let event = after.currentEvent {
+                current[CurrentKey(event: event, day: after.currentDay), default: CurrentDelta()].adds.append(after.current)
+            }
+        }
+        var oldIndex = 0
+        for day in after.days {
+            while oldIndex < before.days.count && before.days[oldIndex] < day { oldIndex += 1 }
+            if oldIndex < before.days.count && before.days[oldIndex] == day { continue }
+            touched[day, default: []].append(item)
+        }
+    }
+
+    private mutating func record(_ key: CellKey, _ record: CellRecord, sign: Int64) {
+        if sign > 0 {
+            cells[key, default: CellDelta()].adds.append(record)
+        } else {
+            cells[key, default: CellDelta()].removes.append(record)
+        }
+        dayStates[DayStateKey(day: key.day, center: key.center, event: record.event), default: (0, 0)].entries += sign
+        if let previous = record.previousEvent {
+            dayStates[DayStateKey(day: key.day, center: record.previousCenter, event: previous), default: (0, 0)].exits += sign
+        }
+    }
+
+    private mutating func pair(_ slot: Int, _ fact: PairFact, sign: Int64) {
+        let from = UInt8(slot / Event.count)
+        let to = UInt8(slot % Event.count)
+        let bin = UInt16(DurationBins.bin(fact.durationMilliseconds))
+        let binAndSign = UInt64(bin) << 1 | (sign > 0 ? 1 : 0)
+        durations[DurationSetKey(from: from, to: to, day: fact.day, kind: DurationHistograms.byCenter), default: []]
+            .append(UInt64(fact.center) << 32 | binAndSign)
+        durations[DurationSetKey(from: from, to: to, day: fact.day, kind: DurationHistograms.byMessenger), default: []]
+            .append(UInt64(fact.messenger) << 32 | binAndSign)
+    }
+}

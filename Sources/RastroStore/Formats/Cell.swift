@@ -1,0 +1,187 @@
+import RastroCore
+
+/// One scan as a cell sees it: when, what, what state it ended, and why.
+public struct CellRecord: Sendable, Hashable, Comparable {
+    /// UTC milliseconds.
+    public var time: Int64
+    public var event: Event
+    /// The event of the item's previous scan plus one; 0 when this is the item's first scan.
+    public var previousEventCode: UInt8
+    /// The work centre of the item's previous scan; 0 when this is the item's first scan.
+    public var previousCenter: UInt32
+    /// 0 when the scan has no reason.
+    public var reason: UInt32
+
+    @inlinable
+    public init(time: Int64, event: Event, previousEventCode: UInt8, previousCenter: UInt32, reason: UInt32) {
+        self.time = time
+        self.event = event
+        self.previousEventCode = previousEventCode
+        self.previousCenter = previousCenter
+        self.reason = reason
+    }
+
+    public var previousEvent: Event? { previousEventCode == 0 ? nil : Event(rawValue: previousEventCode - 1) }
+
+    public static func < (lhs: CellRecord, rhs: CellRecord) -> Bool {
+        if lhs.time != rhs.time { return lhs.time < rhs.time }
+        if lhs.event != rhs.event { return lhs.event < rhs.event }
+        if lhs.previousEventCode != rhs.previousEventCode { return lhs.previousEventCode < rhs.previousEventCode }
+        if lhs.previousCenter != rhs.previousCenter { return lhs.previousCenter < rhs.previousCenter }
+        return lhs.reason < rhs.reason
+    }
+}
+
+/// The key of a cell: one person at one work centre on one local day.
+public struct CellKey: Sendable, Hashable, Comparable {
+    public var day: UInt32
+    public var center: UInt32
+    public var messenger: UInt32
+
+    @inlinable
+    public init(day: UInt32, center: UInt32, messenger: UInt32) {
+        self.day = day
+        self.center = center
+        self.messenger = messenger
+    }
+
+    public var key: Key {
+        var key = Key()
+        key.append(bigEndian: day)
+        key.append(bigEndian: center)
+        key.append(bigEndian: messenger)
+        return key
+    }
+
+    public init(_ key: UnsafeRawBufferPointer) throws(StoreCorruption) {
+        guard key.count == 12 else { throw StoreCorruption("cell key of \(key.count) bytes") }
+        day = UInt32(bigEndian: key.loadUnaligned(fromByteOffset: 0, as: UInt32.self))
+        center = UInt32(bigEndian: key.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
+        messenger = UInt32(bigEndian: key.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
+    }
+
+    public static func < (lhs: CellKey, rhs: CellKey) -> Bool {
+        (lhs.day, lhs.center, lhs.messenger) < (rhs.day, rhs.center, rhs.messenger)
+    }
+
+    /// See ``FastHash``.
+    public func _rawHashValue(seed: Int) -> Int {
+        let packed = UInt64(day) << 32 | UInt64(center)
+        return Int(bitPattern: UInt(FastHash.combine(FastHash.mix(packed ^ UInt64(bitPattern: Int64(seed))), UInt64(messenger))))
+    }
+}
+
+/// What whole-day questions need from a cell, stored ahead of its records so they never decode them.
+public struct CellSummary: Sendable, Equatable {
+    public var scans = 0
+    public var perEvent = [Int](repeating: 0, count: Event.count)
+    /// UTC milliseconds of the first and last scan.
+    public var first: Int64 = 0
+    public var last: Int64 = 0
+    /// Failed attempts and returns by reason, sorted by reason id.
+    public var reasons: [(reason: UInt32, failed: Int, returned: Int)] = []
+
+    public init() {}
+
+    public static func == (lhs: CellSummary, rhs: CellSummary) -> Bool {
+        lhs.scans == rhs.scans && lhs.perEvent == rhs.perEvent && lhs.first == rhs.first && lhs.last == rhs.last
+            && lhs.reasons.elementsEqual(rhs.reasons) { $0 == $1 }
+    }
+}
+
+/// One person's scans at one work centre on one local day: productivity, returns and intra-day states.
+/// See docs/storage.md §5.4.
+public enum Cell {
+    /// Encodes sorted records; `dayStart` is the UTC instant of the key's local midnight.
+    public static func encode(_ records: [CellRecord], center: UInt32, dayStart: Int64, into writer: ByteWriter) {
+        precondition(!records.isEmpty)
+        let summary = summarize(records)
+        writer.varint(summary.scans)
+        for count in summary.perEvent { writer.varint(count) }
+        writer.varint(UInt64(summary.first - dayStart))
+        writer.varint(UInt64(summary.last - dayStart))
+        writer.varint(summary.reasons.count)
+        for entry in summary.reasons {
+            writer.varint(entry.reason)
+            writer.varint(entry.failed)
+            writer.varint(entry.returned)
+        }
+        let unitCode = TraceBlock.unitCode(records.lazy.map { $0.time - dayStart })
+        let unit = TraceBlock.unitValue(unitCode)
+        writer.byte(unitCode)
+        var previous = dayStart
+        for record in records {
+            writer.varint(UInt64((record.time - previous) / unit))
+            previous = record.time
+            var flags = record.event.rawValue | (record.previousEventCode << 3)
+            let samePrevious = record.previousEventCode != 0 && record.previousCenter == center
+            if samePrevious { flags |= 1 << 6 }
+            if record.reason != 0 { flags |= 1 << 7 }
+            writer.byte(flags)
+            if record.previousEventCode != 0 && !samePrevious { writer.varint(record.previousCenter) }
+            if record.reason != 0 { writer.varint(record.reason) }
+        }
+    }
+
+    static func summarize(_ records: [CellRecord]) -> CellSummary {
+        var summary = CellSummary()
+        summary.scans = records.count
+        summary.first = records.first!.time
+        summary.last = records.last!.time
+        var reasons: [UInt32: (Int, Int)] = [:]
+        for record in records {
+            summary.perEvent[Int(record.event.rawValue)] += 1
+            if record.reason != 0 && (record.event == .failedAttempt || record.event == .returned) {
+                var entry = reasons[record.reason, default: (0, 0)]
+                if record.event == .failedAttempt { entry.0 += 1 } else { entry.1 += 1 }
+                reasons[record.reason] = entry
+            }
+        }
+        summary.reasons = reasons.sorted { $0.key < $1.key }.map { ($0.key, $0.value.0, $0.value.1) }
+        return summary
+    }
+
+    /// Decodes only the summary.
+    public static func decodeSummary(_ reader: inout ByteReader, dayStart: Int64) throws(StoreCorruption) -> CellSummary {
+        var summary = CellSummary()
+        summary.scans = try reader.count(maximum: 1 << 30)
+        for event in 0..<Event.count { summary.perEvent[event] = try reader.count(maximum: 1 << 30) }
+        summary.first = dayStart + Int64(try reader.varint())
+        summary.last = dayStart + Int64(try reader.varint())
+        let reasonCount = try reader.count(maximum: 1 << 20)
+        summary.reasons.reserveCapacity(reasonCount)
+        for _ in 0..<reasonCount {
+            summary.reasons.append((try reader.varint32(), try reader.count(maximum: 1 << 30), try reader.count(maximum: 1 << 30)))
+        }
+        return summary
+    }
+
+    /// Decodes the summary and appends the records to `records`.
+    @discardableResult
+    public static func decode(
+        _ value: UnsafeRawBufferPointer, center: UInt32, dayStart: Int64, into records: inout [CellRecord]
+    ) throws(StoreCorruption) -> CellSummary {
+        var reader = ByteReader(value)
+        let summary = try decodeSummary(&reader, dayStart: dayStart)
+        let unitCode = try reader.byte()
+        guard unitCode <= 3 else { throw StoreCorruption("cell time unit \(unitCode)") }
+        let unit = TraceBlock.unitValue(unitCode)
+        var time = dayStart
+        records.reserveCapacity(records.count + summary.scans)
+        for _ in 0..<summary.scans {
+            time += Int64(try reader.varint()) * unit
+            let flags = try reader.byte()
+            guard let event = Event(rawValue: flags & 7) else { throw StoreCorruption("cell event \(flags & 7)") }
+            let previousEventCode = (flags >> 3) & 7
+            var previousCenter: UInt32 = 0
+            if previousEventCode != 0 {
+                previousCenter = flags & (1 << 6) != 0 ? center : try reader.varint32()
+            }
+            let reason = flags & (1 << 7) != 0 ? try reader.varint32() : 0
+            records.append(
+                CellRecord(time: time, event: event, previousEventCode: previousEventCode, previousCenter: previousCenter, reason: reason))
+        }
+        guard reader.isAtEnd else { throw StoreCorruption("\(reader.remaining) trailing bytes in a cell") }
+        return summary
+    }
+}

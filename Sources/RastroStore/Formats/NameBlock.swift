@@ -1,0 +1,63 @@
+import RastroCore
+
+/// Up to ``capacity`` tracking ids with their item ids, sorted: one entry of the `names` database, keyed by its
+/// first tracking id. See docs/storage.md §5.2.
+public struct NameBlock: Sendable {
+    public static var capacity: Int { 128 }
+    public var names: [InlineBytes] = []
+    public var ids: [UInt32] = []
+
+    public init() {}
+
+    public var count: Int { names.count }
+
+    /// The index of `name`, or where it would be inserted.
+    public func search(_ name: InlineBytes) -> (index: Int, found: Bool) {
+        var low = 0
+        var high = names.count
+        while low < high {
+            let middle = (low + high) / 2
+            if names[middle] < name { low = middle + 1 } else { high = middle }
+        }
+        return (low, low < names.count && names[low] == name)
+    }
+
+    public func encode(into writer: ByteWriter) {
+        writer.varint(names.count)
+        var previousName = InlineBytes(UnsafeRawBufferPointer(start: nil, count: 0))
+        var previousID: Int64 = 0
+        for index in names.indices {
+            TraceBlock.encodeName(names[index], after: previousName, into: writer)
+            writer.zigzag(Int64(ids[index]) - previousID)
+            previousName = names[index]
+            previousID = Int64(ids[index])
+        }
+    }
+
+    public mutating func decode(_ value: UnsafeRawBufferPointer) throws(StoreCorruption) {
+        names.removeAll(keepingCapacity: true)
+        ids.removeAll(keepingCapacity: true)
+        var reader = ByteReader(value)
+        let count = try reader.count(maximum: 1 << 16)
+        var nameBuffer = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        var nameLength = 0
+        var previousID: Int64 = 0
+        for _ in 0..<count {
+            let shared = Int(try reader.byte())
+            let suffixLength = Int(try reader.byte())
+            guard shared <= nameLength, shared + suffixLength <= InlineBytes.capacity else {
+                throw StoreCorruption("bad name encoding")
+            }
+            let suffix = try reader.slice(suffixLength)
+            withUnsafeMutableBytes(of: &nameBuffer) { raw in
+                if suffixLength > 0 { (raw.baseAddress! + shared).copyMemory(from: suffix.baseAddress!, byteCount: suffixLength) }
+            }
+            nameLength = shared + suffixLength
+            names.append(withUnsafeBytes(of: &nameBuffer) { InlineBytes(UnsafeRawBufferPointer(rebasing: $0[0..<nameLength])) })
+            previousID += try reader.zigzag()
+            guard previousID >= 0 && previousID <= Int64(UInt32.max) else { throw StoreCorruption("bad item id \(previousID)") }
+            ids.append(UInt32(previousID))
+        }
+        guard reader.isAtEnd else { throw StoreCorruption("\(reader.remaining) trailing bytes in a name block") }
+    }
+}

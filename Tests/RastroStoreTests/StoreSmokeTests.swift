@@ -1,0 +1,38 @@
+import RastroCore
+import RastroStore
+import Testing
+
+@Suite("Store basics")
+struct StoreSmokeTests {
+    static let t0: Int64 = 1_788_274_800_000  // 2026-09-01T10:00:00-05:00
+
+    @Test func storesAndTracesAnItem() throws {
+        let directory = TemporaryDirectory()
+        let store = try Store(directory: directory.path)
+        var batch = ScanBatch()
+        batch.append(trackingID: "GU1", event: .pickedUp, scannedAt: Self.t0, messenger: "M1", workCenter: "C1", device: "D1", seq: 1, latitude: 47_100_000, longitude: -740_700_000, receivedAt: Self.t0 + 5)
+        batch.append(trackingID: "GU1", event: .received, scannedAt: Self.t0 + 3_600_000, messenger: "K1", workCenter: "C1", device: "D2", seq: 10, receivedAt: Self.t0 + 3_600_000)
+        batch.append(trackingID: "GU2", event: .pickedUp, scannedAt: Self.t0 + 60_000, messenger: "M1", workCenter: "C1", device: "D1", seq: 2, receivedAt: Self.t0 + 60_000)
+        let report = try store.ingest(batch)
+        #expect(report.accepted == 3 && report.duplicates == 0 && report.conflicts == 0)
+        let trace = try store.read { try $0.trace("GU1") }
+        #expect(trace?.map(\.event) == [.pickedUp, .received])
+        #expect(trace?.first?.messenger == "M1")
+        #expect(trace?.first?.latitude == 47_100_000)
+        #expect(trace?.last?.device == "D2")
+        #expect(try store.read { try $0.trace("GU3") } == nil)
+
+        // A resend is a duplicate; the same key with other content is a conflict; a late scan lands in order.
+        var second = ScanBatch()
+        second.append(trackingID: "GU1", event: .pickedUp, scannedAt: Self.t0, messenger: "M1", workCenter: "C1", device: "D1", seq: 1, latitude: 47_100_000, longitude: -740_700_000, receivedAt: Self.t0 + 99)
+        second.append(trackingID: "GU1", event: .delivered, scannedAt: Self.t0, messenger: "M1", workCenter: "C1", device: "D1", seq: 2, receivedAt: Self.t0 + 99)
+        second.append(trackingID: "GU1", event: .inTransit, scannedAt: Self.t0 + 1_800_000, messenger: "K1", workCenter: "C1", device: "D2", seq: 9, receivedAt: Self.t0 + 7_200_000)
+        let secondReport = try store.ingest(second)
+        #expect(secondReport.accepted == 1 && secondReport.duplicates == 1 && secondReport.conflicts == 1)
+        #expect(secondReport.problems.first?.index == 1)
+        let after = try store.read { try $0.trace("GU1") }
+        #expect(after?.map(\.event) == [.pickedUp, .inTransit, .received])
+        let counters = try store.counters()
+        #expect(counters.accepted == 4 && counters.duplicates == 1 && counters.conflicts == 1 && counters.nextItem == 2)
+    }
+}
