@@ -45,11 +45,16 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "rastro", dependencies: ["RastroCLI"]),
+        .target(
+            name: "RastroTestSupport",
+            dependencies: ["RastroCore", "RastroCSV", "RastroStore", "RastroGenerator"],
+            path: "Tests/RastroTestSupport"
+        ),
         .testTarget(name: "RastroCoreTests", dependencies: ["RastroCore"]),
         .testTarget(name: "RastroCSVTests", dependencies: ["RastroCSV"]),
-        .testTarget(name: "RastroStoreTests", dependencies: ["RastroStore", "RastroCSV", "RastroGenerator"]),
-        .testTarget(name: "RastroGeneratorTests", dependencies: ["RastroGenerator", "RastroCSV"]),
-        .testTarget(name: "RastroCLITests", dependencies: ["RastroCLI"]),
+        .testTarget(name: "RastroStoreTests", dependencies: ["RastroStore", "RastroCSV", "RastroGenerator", "RastroTestSupport"]),
+        .testTarget(name: "RastroGeneratorTests", dependencies: ["RastroGenerator", "RastroCSV", "RastroTestSupport"]),
+        .testTarget(name: "RastroCLITests", dependencies: ["RastroCLI", "RastroTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

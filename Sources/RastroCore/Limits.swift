@@ -21,9 +21,9 @@ public struct Limits: Sendable, Equatable {
     public var maximumMapBytes = 1 << 40
     /// Entries of the writer's tracking-id cache (about 64 bytes each); bounds the writer's memory.
     public var itemCacheEntries = 1 << 18
-    /// Decoded trace blocks the writer keeps between commits (each ~20 KB: 64 items' scans); bounds the writer's
-    /// memory to about 80 MB with the default.
-    public var blockCacheEntries = 4_096
+    /// Decoded trace blocks the writer keeps between commits (each ~80 KB decoded: 256 items' scans); bounds the
+    /// writer's memory to about 80 MB with the default, which covers the hot window of 512 blocks.
+    public var blockCacheEntries = 1_024
 
     public init() {}
 

@@ -3,7 +3,7 @@ import RastroCore
 /// Read access to a store inside one read transaction: a consistent view of one commit.
 ///
 /// Decoded values are copies; nothing from the map outlives ``Store/read(_:)``.
-public struct StoreReader {
+public final class StoreReader {
     let store: Store
     let transaction: Transaction
     var databases: StoreDatabases { store.databases }
@@ -26,7 +26,7 @@ public struct StoreReader {
     }
 
     /// The trace block holding `item`, decoded.
-    public mutating func block(containing item: UInt32) throws -> TraceBlock? {
+    public func block(containing item: UInt32) throws -> TraceBlock? {
         let number = item >> TraceBlock.itemShift
         var block = TraceBlock(number: number)
         var scratch = self.scratch
@@ -43,7 +43,7 @@ public struct StoreReader {
     }
 
     /// An item's tracking id and timeline.
-    public mutating func timeline(item: UInt32) throws -> (trackingID: String, scans: [StoredScan])? {
+    public func timeline(item: UInt32) throws -> (trackingID: String, scans: [StoredScan])? {
         guard let block = try block(containing: item) else { return nil }
         let index = Int(item - block.firstItem)
         guard index < block.itemCount else { return nil }
@@ -51,7 +51,7 @@ public struct StoreReader {
     }
 
     /// The identifier behind a dictionary id (cached for the life of this reader).
-    public mutating func name(_ kind: EntityKind, _ id: UInt32) throws -> String {
+    public func name(_ kind: EntityKind, _ id: UInt32) throws -> String {
         let slot = Int(kind.rawValue) - 1
         if let known = entityNames[slot][id] { return known }
         var key = Key()
@@ -78,7 +78,7 @@ public struct StoreReader {
     }
 
     /// The full history of one item in timeline order (`scanned_at`, then arrival), or `nil` when unknown.
-    public mutating func trace(_ trackingID: String) throws -> [TraceEntry]? {
+    public func trace(_ trackingID: String) throws -> [TraceEntry]? {
         guard let item = try itemID(trackingID), let (_, scans) = try timeline(item: item) else { return nil }
         return try scans.map { scan in
             TraceEntry(
@@ -96,10 +96,10 @@ public struct StoreReader {
 
 extension Store {
     /// Runs `body` with a reader over one consistent commit (one LMDB read transaction).
-    public func read<Result>(_ body: (inout StoreReader) throws -> Result) throws -> Result {
+    public func read<Result>(_ body: (StoreReader) throws -> Result) throws -> Result {
         try environment.read { transaction in
-            var reader = StoreReader(store: self, transaction: transaction)
-            return try body(&reader)
+            let reader = StoreReader(store: self, transaction: transaction)
+            return try body(reader)
         }
     }
 }

@@ -11,38 +11,60 @@ extension WriteSession {
         buffers.deltas.removeAll()
     }
 
+    /// Days this far behind the newest are cold: their cells are written sealed.
+    static var coldDays: UInt32 { 7 }
+
     mutating func applyCellDeltas() throws {
-        for cellKey in buffers.deltas.cells.keys.sorted() {
-            var delta = buffers.deltas.cells[cellKey]!
-            let dayStart = zone.startOfDay(Int32(cellKey.day))
-            let key = cellKey.key
-            var records = buffers.cellRecords
-            records.removeAll(keepingCapacity: true)
-            try transaction.withValue(databases.cells, key) { value in
+        let keys = buffers.deltas.cells.keys.sorted()
+        if let newest = keys.last?.day { counters.newestDay = max(counters.newestDay, newest) }
+        let zstd = store.writerZstd
+        var start = 0
+        while start < keys.count {
+            let day = keys[start].day
+            let center = keys[start].center
+            var end = start
+            while end < keys.count && keys[end].day == day && keys[end].center == center { end += 1 }
+            let dayStart = zone.startOfDay(Int32(day))
+            let storageKey = Cell.key(day: day, center: center)
+            // Everyone's records at this centre that day, then this commit's changes.
+            var people: [UInt32: [CellRecord]] = [:]
+            var scratch = buffers.decompressed
+            try transaction.withValue(databases.cells, storageKey) { value in
                 do {
-                    try Cell.decode(value, center: cellKey.center, dayStart: dayStart, into: &records)
+                    try SealedValue.withPayload(value, zstd: zstd, scratch: &scratch) { payload in
+                        try Cell.decode(payload, center: center, dayStart: dayStart, wantRecords: true) { messenger, _, records in
+                            people[messenger] = records
+                        }
+                    }
                 } catch let error as StoreCorruption {
-                    throw error.located("cells", "\(cellKey)")
+                    throw error.located("cells", "day \(day) centre \(center)")
                 }
             }
-            if !delta.removes.isEmpty {
+            buffers.decompressed = scratch
+            for cellKey in keys[start..<end] {
+                var delta = buffers.deltas.cells[cellKey]!
+                var records = people[cellKey.messenger] ?? []
                 for record in delta.removes {
                     guard let position = Self.search(records, record) else {
                         throw StoreCorruption("cells[\(cellKey)]: a record to replace is missing")
                     }
                     records.remove(at: position)
                 }
+                delta.adds.sort()
+                people[cellKey.messenger] = Self.mergeSorted(records, delta.adds)
             }
-            delta.adds.sort()
-            records = Self.mergeSorted(records, delta.adds)
-            if records.isEmpty {
-                try transaction.delete(databases.cells, key)
+            let ordered = people.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }.map { (messenger: $0.key, records: $0.value) }
+            if ordered.isEmpty {
+                try transaction.delete(databases.cells, storageKey)
             } else {
-                buffers.writer.removeAll()
-                Cell.encode(records, center: cellKey.center, dayStart: dayStart, into: buffers.writer)
-                try transaction.put(databases.cells, key, buffers.writer)
+                let payload = buffers.writer
+                payload.removeAll()
+                Cell.encode(ordered, center: center, dayStart: dayStart, into: payload, scratch: buffers.encoded)
+                let cold = day &+ Self.coldDays < counters.newestDay
+                SealedValue.encode(payload, into: buffers.encoded, zstd: cold ? zstd : nil)
+                try transaction.put(databases.cells, storageKey, buffers.encoded)
             }
-            buffers.cellRecords = records
+            start = end
         }
     }
 

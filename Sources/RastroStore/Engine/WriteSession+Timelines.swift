@@ -1,8 +1,8 @@
 import RastroCore
 
 extension WriteSession {
-    /// Blocks this far behind the newest are sealed (compressed): their items are rarely scanned again.
-    static let hotBlocks: UInt32 = 2048
+    /// Blocks this far behind the newest (131,072 items) are sealed (compressed): their items are rarely scanned again.
+    static var hotBlocks: UInt32 { 512 }
 
     /// Merges the new scans into their items' timelines, block by block, and derives the index changes.
     mutating func updateTimelines() throws {
@@ -166,13 +166,56 @@ extension WriteSession {
         return buffers.merged[...]
     }
 
+    /// Compresses trace blocks and cells that went cold without being rewritten since, a bounded amount per commit.
+    mutating func sealColdValues() throws {
+        try sealColdBlocks()
+        try sealColdCells()
+    }
+
+    /// Seals the cells of up to two cold days per commit (a commit rarely advances the newest day by more).
+    mutating func sealColdCells() throws {
+        guard counters.newestDay > Self.coldDays else { return }
+        let coldBelow = counters.newestDay - Self.coldDays
+        let zstd = store.writerZstd
+        var sealedDays = 0
+        while counters.cellsSealedBelow < coldBelow && sealedDays < 2 {
+            // Skip empty stretches (the store's first days, or days without scans) in one seek.
+            let day = try transaction.withCursor(databases.cells) { cursor -> UInt32? in
+                guard let entry = try cursor.seek(atOrAfter: Key.uint32(counters.cellsSealedBelow)) else { return nil }
+                return UInt32(bigEndian: entry.key.loadUnaligned(as: UInt32.self))
+            }
+            guard let day, day < coldBelow else {
+                counters.cellsSealedBelow = coldBelow
+                break
+            }
+            var raw: [(Key, [UInt8])] = []
+            try transaction.withCursor(databases.cells) { cursor in
+                try cursor.forEach(from: Key.uint32(day), before: Key.uint32(day + 1)) { entry in
+                    if !SealedValue.isSealed(entry.value) {
+                        raw.append((Key(entry.key), Array(entry.value[1...])))
+                    }
+                    return true
+                }
+            }
+            for (key, payload) in raw {
+                buffers.writer.removeAll()
+                payload.withUnsafeBytes { buffers.writer.append($0) }
+                SealedValue.encode(buffers.writer, into: buffers.encoded, zstd: zstd)
+                try transaction.put(databases.cells, key, buffers.encoded)
+            }
+            counters.cellsSealedBelow = day + 1
+            sealedDays += 1
+        }
+    }
+
     /// Compresses blocks that left the hot window without being touched since, a few per commit.
     mutating func sealColdBlocks() throws {
         guard counters.nextItem > 0 else { return }
         let latestBlock = (counters.nextItem - 1) >> TraceBlock.itemShift
         guard latestBlock >= Self.hotBlocks else { return }
         let sealable = latestBlock - Self.hotBlocks + 1
-        let limit = min(sealable, counters.sealedBelow + 32)
+        // Enough per commit to keep up with the blocks a large commit creates.
+        let limit = min(sealable, counters.sealedBelow + 256)
         let zstd = store.writerZstd
         while counters.sealedBelow < limit {
             let number = counters.sealedBelow

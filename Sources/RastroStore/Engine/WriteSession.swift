@@ -102,7 +102,7 @@ struct WriteSession {
         lap(5)
         try insertNames()
         lap(6)
-        try sealColdBlocks()
+        try sealColdValues()
         lap(7)
         counters.accepted += UInt64(report.accepted)
         counters.duplicates += UInt64(report.duplicates)

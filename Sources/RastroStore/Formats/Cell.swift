@@ -45,20 +45,8 @@ public struct CellKey: Sendable, Hashable, Comparable {
         self.messenger = messenger
     }
 
-    public var key: Key {
-        var key = Key()
-        key.append(bigEndian: day)
-        key.append(bigEndian: center)
-        key.append(bigEndian: messenger)
-        return key
-    }
-
-    public init(_ key: UnsafeRawBufferPointer) throws(StoreCorruption) {
-        guard key.count == 12 else { throw StoreCorruption("cell key of \(key.count) bytes") }
-        day = UInt32(bigEndian: key.loadUnaligned(fromByteOffset: 0, as: UInt32.self))
-        center = UInt32(bigEndian: key.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
-        messenger = UInt32(bigEndian: key.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
-    }
+    /// The database key of the (day, centre) entry that holds this cell.
+    public var storageKey: Key { Cell.key(day: day, center: center) }
 
     public static func < (lhs: CellKey, rhs: CellKey) -> Bool {
         (lhs.day, lhs.center, lhs.messenger) < (rhs.day, rhs.center, rhs.messenger)
@@ -89,29 +77,54 @@ public struct CellSummary: Sendable, Equatable {
     }
 }
 
-/// One person's scans at one work centre on one local day: productivity, returns and intra-day states.
+/// The cells of one work centre on one local day: for each person who scanned there, a summary and the records.
+///
+/// One database entry per (day, centre) rather than per person: a person's cell is a few hundred bytes and grows all
+/// day, which leaves LMDB leaf pages half full; a centre's day is 5–20 KB and lives in overflow pages that waste
+/// little. Each person's records are length-prefixed so whole-day questions read summaries and skip records.
 /// See docs/storage.md §5.4.
 public enum Cell {
-    /// Encodes sorted records; `dayStart` is the UTC instant of the key's local midnight.
-    public static func encode(_ records: [CellRecord], center: UInt32, dayStart: Int64, into writer: ByteWriter) {
-        precondition(!records.isEmpty)
-        let summary = summarize(records)
-        writer.varint(summary.scans)
-        for count in summary.perEvent { writer.varint(count) }
-        writer.varint(UInt64(summary.first - dayStart))
-        writer.varint(UInt64(summary.last - dayStart))
-        writer.varint(summary.reasons.count)
-        for entry in summary.reasons {
-            writer.varint(entry.reason)
-            writer.varint(entry.failed)
-            writer.varint(entry.returned)
+    /// The database key: day and centre.
+    public static func key(day: UInt32, center: UInt32) -> Key {
+        var key = Key()
+        key.append(bigEndian: day)
+        key.append(bigEndian: center)
+        return key
+    }
+
+    /// Encodes each person's sorted records; `dayStart` is the UTC instant of the key's local midnight.
+    public static func encode(
+        _ people: [(messenger: UInt32, records: [CellRecord])], center: UInt32, dayStart: Int64, into writer: ByteWriter,
+        scratch: ByteWriter
+    ) {
+        writer.varint(people.count)
+        var previousMessenger: UInt32 = 0
+        for (messenger, records) in people {
+            precondition(!records.isEmpty && messenger > previousMessenger)
+            writer.varint(messenger - previousMessenger)
+            previousMessenger = messenger
+            let summary = summarize(records)
+            writer.varint(summary.scans)
+            for count in summary.perEvent { writer.varint(count) }
+            writer.varint(UInt64(summary.first - dayStart))
+            writer.varint(UInt64(summary.last - dayStart))
+            writer.varint(summary.reasons.count)
+            for entry in summary.reasons {
+                writer.varint(entry.reason)
+                writer.varint(entry.failed)
+                writer.varint(entry.returned)
+            }
+            scratch.removeAll()
+            encodeRecords(records, center: center, dayStart: dayStart, into: scratch)
+            writer.varint(scratch.count)
+            scratch.withBytes { writer.append($0) }
         }
-        let unitCode = TraceBlock.unitCode(records.lazy.map { $0.time - dayStart })
-        let unit = TraceBlock.unitValue(unitCode)
-        writer.byte(unitCode)
+    }
+
+    static func encodeRecords(_ records: [CellRecord], center: UInt32, dayStart: Int64, into writer: ByteWriter) {
         var previous = dayStart
         for record in records {
-            writer.varint(UInt64((record.time - previous) / unit))
+            writer.varint(TimeDelta.encode(record.time - previous))
             previous = record.time
             var flags = record.event.rawValue | (record.previousEventCode << 3)
             let samePrevious = record.previousEventCode != 0 && record.previousCenter == center
@@ -141,35 +154,47 @@ public enum Cell {
         return summary
     }
 
-    /// Decodes only the summary.
-    public static func decodeSummary(_ reader: inout ByteReader, dayStart: Int64) throws(StoreCorruption) -> CellSummary {
-        var summary = CellSummary()
-        summary.scans = try reader.count(maximum: 1 << 30)
-        for event in 0..<Event.count { summary.perEvent[event] = try reader.count(maximum: 1 << 30) }
-        summary.first = dayStart + Int64(try reader.varint())
-        summary.last = dayStart + Int64(try reader.varint())
-        let reasonCount = try reader.count(maximum: 1 << 20)
-        summary.reasons.reserveCapacity(reasonCount)
-        for _ in 0..<reasonCount {
-            summary.reasons.append((try reader.varint32(), try reader.count(maximum: 1 << 30), try reader.count(maximum: 1 << 30)))
+    /// Decodes a centre's day: calls `body` per person in id order with the summary and, when `wantRecords`, the
+    /// records (the array is reused between calls).
+    public static func decode(
+        _ payload: UnsafeRawBufferPointer, center: UInt32, dayStart: Int64, wantRecords: Bool,
+        _ body: (UInt32, CellSummary, [CellRecord]) throws -> Void
+    ) throws {
+        var reader = ByteReader(payload)
+        let people = try reader.count(maximum: 1 << 24)
+        var messenger: UInt32 = 0
+        var records: [CellRecord] = []
+        for _ in 0..<people {
+            messenger &+= try reader.varint32()
+            var summary = CellSummary()
+            summary.scans = try reader.count(maximum: 1 << 30)
+            for event in 0..<Event.count { summary.perEvent[event] = try reader.count(maximum: 1 << 30) }
+            summary.first = dayStart + Int64(try reader.varint())
+            summary.last = dayStart + Int64(try reader.varint())
+            let reasonCount = try reader.count(maximum: 1 << 20)
+            summary.reasons.reserveCapacity(reasonCount)
+            for _ in 0..<reasonCount {
+                summary.reasons.append((try reader.varint32(), try reader.count(maximum: 1 << 30), try reader.count(maximum: 1 << 30)))
+            }
+            let length = try reader.count(maximum: reader.remaining)
+            let recordBytes = try reader.slice(length)
+            records.removeAll(keepingCapacity: true)
+            if wantRecords {
+                try decodeRecords(recordBytes, count: summary.scans, center: center, dayStart: dayStart, into: &records)
+            }
+            try body(messenger, summary, records)
         }
-        return summary
+        guard reader.isAtEnd else { throw StoreCorruption("\(reader.remaining) trailing bytes in a cell") }
     }
 
-    /// Decodes the summary and appends the records to `records`.
-    @discardableResult
-    public static func decode(
-        _ value: UnsafeRawBufferPointer, center: UInt32, dayStart: Int64, into records: inout [CellRecord]
-    ) throws(StoreCorruption) -> CellSummary {
-        var reader = ByteReader(value)
-        let summary = try decodeSummary(&reader, dayStart: dayStart)
-        let unitCode = try reader.byte()
-        guard unitCode <= 3 else { throw StoreCorruption("cell time unit \(unitCode)") }
-        let unit = TraceBlock.unitValue(unitCode)
+    static func decodeRecords(
+        _ bytes: UnsafeRawBufferPointer, count: Int, center: UInt32, dayStart: Int64, into records: inout [CellRecord]
+    ) throws(StoreCorruption) {
+        var reader = ByteReader(bytes)
         var time = dayStart
-        records.reserveCapacity(records.count + summary.scans)
-        for _ in 0..<summary.scans {
-            time += Int64(try reader.varint()) * unit
+        records.reserveCapacity(records.count + count)
+        for _ in 0..<count {
+            time += TimeDelta.decode(try reader.varint())
             let flags = try reader.byte()
             guard let event = Event(rawValue: flags & 7) else { throw StoreCorruption("cell event \(flags & 7)") }
             let previousEventCode = (flags >> 3) & 7
@@ -181,7 +206,6 @@ public enum Cell {
             records.append(
                 CellRecord(time: time, event: event, previousEventCode: previousEventCode, previousCenter: previousCenter, reason: reason))
         }
-        guard reader.isAtEnd else { throw StoreCorruption("\(reader.remaining) trailing bytes in a cell") }
-        return summary
+        guard reader.isAtEnd else { throw StoreCorruption("\(reader.remaining) trailing bytes in a cell's records") }
     }
 }

@@ -15,6 +15,9 @@ public struct Counters: Sendable, Equatable {
     /// filled by commit N of its own knows they are current only if the store is still at its commit N.
     public var writerToken: UInt64 = 0
     public var commits: UInt64 = 0
+    /// The latest local day with a scan, and the day below which every cell is sealed.
+    public var newestDay: UInt32 = 0
+    public var cellsSealedBelow: UInt32 = 0
 
     public init() {}
 
@@ -29,6 +32,8 @@ public struct Counters: Sendable, Equatable {
         writer.varint(sealedBelow)
         writer.varint(writerToken)
         writer.varint(commits)
+        writer.varint(newestDay)
+        writer.varint(cellsSealedBelow)
     }
 
     public init(decoding value: UnsafeRawBufferPointer) throws(StoreCorruption) {
@@ -44,5 +49,7 @@ public struct Counters: Sendable, Equatable {
         sealedBelow = try reader.varint32()
         writerToken = try reader.varint()
         commits = try reader.varint()
+        newestDay = try reader.varint32()
+        cellsSealedBelow = try reader.varint32()
     }
 }

@@ -32,13 +32,10 @@ public enum CurrentStates {
 
     public static func encode(_ records: [CurrentRecord], dayStart: Int64, into writer: ByteWriter) {
         writer.varint(records.count)
-        let unitCode = TraceBlock.unitCode(records.lazy.map { $0.time - dayStart })
-        let unit = TraceBlock.unitValue(unitCode)
-        writer.byte(unitCode)
         var previousTime = dayStart
         var previousItem: Int64 = 0
         for record in records {
-            writer.varint(UInt64((record.time - previousTime) / unit))
+            writer.varint(TimeDelta.encode(record.time - previousTime))
             writer.zigzag(Int64(record.item) - previousItem)
             writer.varint(record.center)
             writer.varint(record.messenger)
@@ -50,14 +47,11 @@ public enum CurrentStates {
     public static func decode(_ value: UnsafeRawBufferPointer, dayStart: Int64, into records: inout [CurrentRecord]) throws(StoreCorruption) {
         var reader = ByteReader(value)
         let count = try reader.count(maximum: 1 << 30)
-        let unitCode = try reader.byte()
-        guard unitCode <= 3 else { throw StoreCorruption("current-state time unit \(unitCode)") }
-        let unit = TraceBlock.unitValue(unitCode)
         var time = dayStart
         var item: Int64 = 0
         records.reserveCapacity(records.count + count)
         for _ in 0..<count {
-            time += Int64(try reader.varint()) * unit
+            time += TimeDelta.decode(try reader.varint())
             item += try reader.zigzag()
             guard item >= 0 && item <= Int64(UInt32.max) else { throw StoreCorruption("current-state item \(item)") }
             records.append(CurrentRecord(time: time, item: UInt32(item), center: try reader.varint32(), messenger: try reader.varint32()))

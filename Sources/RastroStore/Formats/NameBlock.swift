@@ -39,21 +39,10 @@ public struct NameBlock: Sendable {
         ids.removeAll(keepingCapacity: true)
         var reader = ByteReader(value)
         let count = try reader.count(maximum: 1 << 16)
-        var nameBuffer = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-        var nameLength = 0
+        var previousName = NameCoding.Previous()
         var previousID: Int64 = 0
         for _ in 0..<count {
-            let shared = Int(try reader.byte())
-            let suffixLength = Int(try reader.byte())
-            guard shared <= nameLength, shared + suffixLength <= InlineBytes.capacity else {
-                throw StoreCorruption("bad name encoding")
-            }
-            let suffix = try reader.slice(suffixLength)
-            withUnsafeMutableBytes(of: &nameBuffer) { raw in
-                if suffixLength > 0 { (raw.baseAddress! + shared).copyMemory(from: suffix.baseAddress!, byteCount: suffixLength) }
-            }
-            nameLength = shared + suffixLength
-            names.append(withUnsafeBytes(of: &nameBuffer) { InlineBytes(UnsafeRawBufferPointer(rebasing: $0[0..<nameLength])) })
+            names.append(try NameCoding.decode(&reader, previous: &previousName))
             previousID += try reader.zigzag()
             guard previousID >= 0 && previousID <= Int64(UInt32.max) else { throw StoreCorruption("bad item id \(previousID)") }
             ids.append(UInt32(previousID))

@@ -1,13 +1,13 @@
 import RastroCore
 
-/// Up to 64 consecutive items with every scan of each, in timeline order: the primary copy of every scan.
+/// Up to 256 consecutive items with every scan of each, in timeline order: the primary copy of every scan.
 ///
 /// Decoded into flat arrays (names, item start offsets, scans) so that a block costs three arrays, not one per item.
 /// See docs/storage.md §5.1 for the byte layout.
 public struct TraceBlock: Sendable {
     /// Items per block: `item id >> itemShift` is the block number.
-    public static var itemShift: UInt32 { 6 }
-    public static var capacity: Int { 1 << 6 }
+    public static var itemShift: UInt32 { 8 }
+    public static var capacity: Int { 1 << 8 }
 
     public var number: UInt32
     public var names: [InlineBytes] = []
@@ -40,8 +40,6 @@ public struct TraceBlock: Sendable {
 }
 
 extension TraceBlock {
-    static var formatRaw: UInt8 { 0 }
-    static var formatZstd: UInt8 { 1 }
 
     // Flag bits of an encoded scan (bits 0–2 hold the event).
     static var flagReason: UInt8 { 1 << 3 }
@@ -62,16 +60,6 @@ extension TraceBlock {
         var longitude: Int64 = 0
     }
 
-    /// The largest of 1000, 100, 10, 1 that divides every value.
-    static func unitCode<Values: Sequence>(_ values: Values) -> UInt8 where Values.Element == Int64 {
-        var code: UInt8 = 3
-        for value in values {
-            while code > 0 && value % unitValue(code) != 0 { code -= 1 }
-            if code == 0 { break }
-        }
-        return code
-    }
-
     @inline(__always)
     static func unitValue(_ code: UInt8) -> Int64 {
         switch code {
@@ -86,12 +74,14 @@ extension TraceBlock {
     public func encodePayload(into writer: ByteWriter) {
         precondition(names.count <= Self.capacity && starts.count == names.count + 1)
         // One pass: the common units of times and coordinates, and the bases.
-        var timeCode: UInt8 = 3
         var coordinateCode: UInt8 = 3
         var minimumTime = Int64.max
-        var minimumReceived = Int64.max
+        // The distinct receive times of the block: a block is written by a few commits, each receiving its scans at
+        // a few instants, so a scan's receive time is a small index into this table.
+        var received: [Int64] = []
+        var receivedLookup: [Int64: Int]? = nil
+        var lastReceived = Int64.min
         for scan in scans {
-            while timeCode > 0 && scan.scannedAt % Self.unitValue(timeCode) != 0 { timeCode -= 1 }
             if scan.hasLocation {
                 while coordinateCode > 0
                     && (Int64(scan.latitude) % Self.unitValue(coordinateCode) != 0
@@ -101,43 +91,68 @@ extension TraceBlock {
                 }
             }
             minimumTime = min(minimumTime, scan.scannedAt)
-            minimumReceived = min(minimumReceived, scan.receivedAt)
+            if scan.receivedAt != lastReceived {
+                lastReceived = scan.receivedAt
+                if let lookup = receivedLookup {
+                    if lookup[lastReceived] == nil {
+                        receivedLookup![lastReceived] = received.count
+                        received.append(lastReceived)
+                    }
+                } else if !received.contains(lastReceived) {
+                    received.append(lastReceived)
+                    if received.count > 32 {
+                        receivedLookup = Dictionary(uniqueKeysWithValues: received.enumerated().map { ($1, $0) })
+                    }
+                }
+            }
         }
-        if scans.isEmpty {
-            minimumTime = 0
-            minimumReceived = 0
+        if scans.isEmpty { minimumTime = 0 }
+        received.sort()
+        var receivedIndex: [Int64: Int] = [:]
+        if received.count > 8 {
+            receivedIndex = Dictionary(uniqueKeysWithValues: received.enumerated().map { ($1, $0) })
         }
-        let timeUnit = Self.unitValue(timeCode)
+        func receivedPosition(_ value: Int64) -> Int {
+            if received.count <= 8 { return received.firstIndex(of: value)! }
+            return receivedIndex[value]!
+        }
         let coordinateUnit = Self.unitValue(coordinateCode)
-        let baseTime = minimumTime / timeUnit
-        let baseReceived = minimumReceived
+        let baseTime = minimumTime
+        let baseReceived = received.first ?? 0
         // Bound: header, then at most 48 bytes per item header and 64 per scan (every field at its widest).
-        let bound = 32 + names.count * 48 + scans.count * 64
+        let bound = 32 + names.count * 48 + scans.count * 64 + received.count * 10
         writer.withAppender(maximumBytes: bound) { out in
-            out.byte(UInt8(names.count))
-            out.byte(timeCode)
+            out.varint(names.count)
             out.byte(coordinateCode)
             out.zigzag(baseTime)
-            out.zigzag(baseReceived)
+            out.varint(received.count)
+            var previousReceived: Int64 = 0
+            for value in received {
+                out.zigzag(value &- previousReceived)
+                previousReceived = value
+            }
             var contexts: [DeviceContext] = []
             contexts.reserveCapacity(32)
-            // Device ids are dense dictionary ids: a small open-addressed table maps one to its slot in this block.
-            var slotTable = [Int32](repeating: -1, count: 256)
-            var slotDevices = [UInt32](repeating: 0, count: 256)
-            func slot(of device: UInt32) -> (slot: Int, isNew: Bool) {
-                var probe = Int(truncatingIfNeeded: FastHash.mix(UInt64(device))) & 255
-                while slotTable[probe] >= 0 {
-                    if slotDevices[probe] == device { return (Int(slotTable[probe]), false) }
-                    probe = (probe + 1) & 255
-                }
-                precondition(contexts.count < 200, "more than 200 handhelds in one block")
-                slotTable[probe] = Int32(contexts.count)
-                slotDevices[probe] = device
-                return (contexts.count, true)
+            // An open-addressed table maps a device id to its slot in this block; at most one slot per scan, so twice
+        // the scan count (rounded to a power of two) keeps it at most half full.
+        var tableSize = 64
+        while tableSize < 2 * scans.count { tableSize *= 2 }
+        let mask = tableSize - 1
+        var slotTable = [Int32](repeating: -1, count: tableSize)
+        var slotDevices = [UInt32](repeating: 0, count: tableSize)
+        func slot(of device: UInt32) -> (slot: Int, isNew: Bool) {
+            var probe = Int(truncatingIfNeeded: FastHash.mix(UInt64(device))) & mask
+            while slotTable[probe] >= 0 {
+                if slotDevices[probe] == device { return (Int(slotTable[probe]), false) }
+                probe = (probe + 1) & mask
             }
-            var previousName = InlineBytes(UnsafeRawBufferPointer(start: nil, count: 0))
+            slotTable[probe] = Int32(contexts.count)
+            slotDevices[probe] = device
+            return (contexts.count, true)
+        }
+        var previousName = InlineBytes(UnsafeRawBufferPointer(start: nil, count: 0))
             for item in 0..<names.count {
-                Self.encodeName(names[item], after: previousName, into: &out)
+                NameCoding.encode(names[item], after: previousName, into: &out)
                 previousName = names[item]
                 out.varint(starts[item + 1] - starts[item])
                 for index in starts[item]..<starts[item + 1] {
@@ -156,12 +171,12 @@ extension TraceBlock {
                     out.byte(flags)
                     out.varint(slot)
                     if isNewDevice { out.varint(scan.device) }
-                    let time = scan.scannedAt / timeUnit
-                    out.zigzag(time &- context.time)
+                    let time = scan.scannedAt
+                    out.varint(TimeDelta.encode(time &- context.time))
                     out.zigzag(Int64(bitPattern: scan.seq &- context.seq &- 1))
                     if flags & Self.flagSameMessenger == 0 { out.varint(scan.messenger) }
                     if flags & Self.flagSameCenter == 0 { out.varint(scan.workCenter) }
-                    if flags & Self.flagSameReceived == 0 { out.zigzag(scan.receivedAt &- context.received) }
+                    if flags & Self.flagSameReceived == 0 { out.varint(receivedPosition(scan.receivedAt)) }
                     if scan.reason != 0 { out.varint(scan.reason) }
                     if scan.hasLocation {
                         let latitude = Int64(scan.latitude) / coordinateUnit
@@ -182,95 +197,59 @@ extension TraceBlock {
         }
     }
 
-    /// Front coding: the length of the prefix shared with the previous name, then the rest.
+    /// Writes one name after another (see ``NameCoding``).
     static func encodeName(_ name: InlineBytes, after previous: InlineBytes, into writer: ByteWriter) {
-        writer.withAppender(maximumBytes: 48) { encodeName(name, after: previous, into: &$0) }
+        writer.withAppender(maximumBytes: 48) { NameCoding.encode(name, after: previous, into: &$0) }
     }
 
-    @inline(__always)
-    static func encodeName(_ name: InlineBytes, after previous: InlineBytes, into writer: inout ByteAppender) {
-        name.withBytes { current in
-            previous.withBytes { before in
-                var shared = 0
-                let limit = min(current.count, before.count)
-                while shared < limit && current[shared] == before[shared] { shared += 1 }
-                writer.byte(UInt8(shared))
-                writer.byte(UInt8(current.count - shared))
-                writer.append(UnsafeRawBufferPointer(rebasing: current[shared...]))
-            }
-        }
-    }
-
-    /// Encodes the whole value into `output`: raw, or zstd-compressed when `zstd` is given and compression saves at
-    /// least 10 %.
+    /// Encodes the whole value into `output`: raw, or sealed with zstd when `zstd` is given and it pays
+    /// (see ``SealedValue``).
     public func encode(into output: ByteWriter, scratch: ByteWriter, zstd: Zstd?) {
         scratch.removeAll()
         encodePayload(into: scratch)
-        output.removeAll()
-        if let zstd, scratch.count >= 256 {
-            output.byte(Self.formatZstd)
-            output.varint(scratch.count)
-            scratch.withBytes { _ = zstd.compress($0, appendingTo: output) }
-            if output.count <= scratch.count * 9 / 10 { return }
-            output.removeAll()
-        }
-        output.byte(Self.formatRaw)
-        scratch.withBytes { output.append($0) }
+        SealedValue.encode(scratch, into: output, zstd: zstd)
     }
 
     /// Whether an encoded value is zstd-compressed (sealed).
-    public static func isSealed(_ value: UnsafeRawBufferPointer) -> Bool { value.first == formatZstd }
+    public static func isSealed(_ value: UnsafeRawBufferPointer) -> Bool { SealedValue.isSealed(value) }
 
     /// Decodes a stored value, decompressing into `scratch` when sealed.
     public mutating func decode(
         _ value: UnsafeRawBufferPointer, number: UInt32, zstd: Zstd, scratch: inout [UInt8]
     ) throws(StoreCorruption) {
         removeAll(number: number)
-        guard let format = value.first else { throw StoreCorruption("empty trace block \(number)") }
-        if format == Self.formatRaw {
-            try decodePayload(UnsafeRawBufferPointer(rebasing: value[1...]))
-            return
+        do {
+            try SealedValue.withPayload(value, zstd: zstd, scratch: &scratch) { payload in try decodePayload(payload) }
+        } catch let error as StoreCorruption {
+            throw StoreCorruption("trace block \(number): \(error.message)")
+        } catch {
+            throw StoreCorruption("trace block \(number): \(error)")
         }
-        guard format == Self.formatZstd else { throw StoreCorruption("trace block \(number) has unknown format \(format)") }
-        var reader = ByteReader(UnsafeRawBufferPointer(rebasing: value[1...]))
-        let rawLength = try reader.count(maximum: 1 << 30)
-        try zstd.decompress(UnsafeRawBufferPointer(rebasing: reader.bytes[reader.position...]), rawLength: rawLength, into: &scratch)
-        var decodeError: StoreCorruption? = nil
-        scratch.withUnsafeBytes { payload in
-            do throws(StoreCorruption) { try decodePayload(payload) } catch { decodeError = error }
-        }
-        if let decodeError { throw decodeError }
     }
 
     mutating func decodePayload(_ payload: UnsafeRawBufferPointer) throws(StoreCorruption) {
         var reader = ByteReader(payload)
         // A scan takes at least 3 bytes: this reserves enough without a second pass.
         scans.reserveCapacity(payload.count / 3)
-        let itemCount = Int(try reader.byte())
-        guard itemCount <= Self.capacity else { throw StoreCorruption("trace block \(number) claims \(itemCount) items") }
-        let timeCode = try reader.byte()
+        let itemCount = try reader.count(maximum: Self.capacity)
         let coordinateCode = try reader.byte()
-        guard timeCode <= 3, coordinateCode <= 3 else { throw StoreCorruption("trace block \(number) has bad units") }
-        let timeUnit = Self.unitValue(timeCode)
+        guard coordinateCode <= 3 else { throw StoreCorruption("trace block \(number) has bad units") }
         let coordinateUnit = Self.unitValue(coordinateCode)
         let baseTime = try reader.zigzag()
-        let baseReceived = try reader.zigzag()
+        let receivedCount = try reader.count(maximum: 1 << 24)
+        var received: [Int64] = []
+        received.reserveCapacity(receivedCount)
+        var previousReceived: Int64 = 0
+        for _ in 0..<receivedCount {
+            previousReceived &+= try reader.zigzag()
+            received.append(previousReceived)
+        }
+        let baseReceived = received.first ?? 0
         var contexts: [DeviceContext] = []
         contexts.reserveCapacity(16)
-        var nameBuffer = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-        var nameLength = 0
+        var previousName = NameCoding.Previous()
         for _ in 0..<itemCount {
-            let shared = Int(try reader.byte())
-            let suffixLength = Int(try reader.byte())
-            guard shared <= nameLength, shared + suffixLength <= InlineBytes.capacity else {
-                throw StoreCorruption("trace block \(number) has a bad name encoding")
-            }
-            let suffix = try reader.slice(suffixLength)
-            withUnsafeMutableBytes(of: &nameBuffer) { raw in
-                if suffixLength > 0 { (raw.baseAddress! + shared).copyMemory(from: suffix.baseAddress!, byteCount: suffixLength) }
-            }
-            nameLength = shared + suffixLength
-            names.append(withUnsafeBytes(of: &nameBuffer) { InlineBytes(UnsafeRawBufferPointer(rebasing: $0[0..<nameLength])) })
+            names.append(try NameCoding.decode(&reader, previous: &previousName))
             let scanCount = try reader.count(maximum: 1 << 24)
             for _ in 0..<scanCount {
                 let flags = try reader.byte()
@@ -281,11 +260,14 @@ extension TraceBlock {
                     contexts.append(DeviceContext(device: device, time: baseTime, seq: 0, received: baseReceived))
                 }
                 var context = contexts[slot]
-                context.time &+= try reader.zigzag()
+                context.time &+= TimeDelta.decode(try reader.varint())
                 context.seq = context.seq &+ UInt64(bitPattern: try reader.zigzag()) &+ 1
                 if flags & Self.flagSameMessenger == 0 { context.messenger = try reader.varint32() }
                 if flags & Self.flagSameCenter == 0 { context.center = try reader.varint32() }
-                if flags & Self.flagSameReceived == 0 { context.received &+= try reader.zigzag() }
+                if flags & Self.flagSameReceived == 0 {
+                    let index = try reader.count(maximum: receivedCount - 1)
+                    context.received = received[index]
+                }
                 let reason = flags & Self.flagReason != 0 ? try reader.varint32() : 0
                 let hasLocation = flags & Self.flagLocation != 0
                 if hasLocation {
@@ -295,7 +277,7 @@ extension TraceBlock {
                 contexts[slot] = context
                 scans.append(
                     StoredScan(
-                        scannedAt: context.time &* timeUnit, receivedAt: context.received, seq: context.seq,
+                        scannedAt: context.time, receivedAt: context.received, seq: context.seq,
                         messenger: context.messenger, workCenter: context.center, device: context.device, reason: reason,
                         latitude: hasLocation ? Int32(truncatingIfNeeded: context.latitude &* coordinateUnit) : 0,
                         longitude: hasLocation ? Int32(truncatingIfNeeded: context.longitude &* coordinateUnit) : 0,

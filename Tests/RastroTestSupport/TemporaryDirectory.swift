@@ -3,10 +3,10 @@ import Glibc
 #endif
 
 /// A fresh directory under /tmp for one test, removed when the value is released.
-final class TemporaryDirectory {
-    let path: String
+public final class TemporaryDirectory: @unchecked Sendable {
+    public let path: String
 
-    init() {
+    public init() {
         var template = Array("/tmp/rastro-test-XXXXXX".utf8CString)
         let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         precondition(created != nil, "mkdtemp failed")

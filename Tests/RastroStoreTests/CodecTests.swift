@@ -1,0 +1,279 @@
+import RastroCore
+@testable import RastroStore
+import RastroTestSupport
+import Testing
+
+@Suite("Varints")
+struct VarintTests {
+    @Test(arguments: [UInt64(0), 1, 127, 128, 16_383, 16_384, UInt64(UInt32.max), UInt64.max - 1, UInt64.max])
+    func unsignedRoundTrips(value: UInt64) throws {
+        let writer = ByteWriter()
+        writer.varint(value)
+        #expect(writer.count == varintLength(value))
+        let (decoded, atEnd) = try writer.withBytes { bytes -> (UInt64, Bool) in
+            var reader = ByteReader(bytes)
+            return (try reader.varint(), reader.isAtEnd)
+        }
+        #expect(decoded == value && atEnd)
+    }
+
+    @Test(arguments: [Int64(0), 1, -1, 63, -64, 64, Int64.max, Int64.min, -1_000_000_007])
+    func zigzagRoundTrips(value: Int64) throws {
+        let writer = ByteWriter()
+        writer.zigzag(value)
+        let decoded = try writer.withBytes { bytes -> Int64 in
+            var reader = ByteReader(bytes)
+            return try reader.zigzag()
+        }
+        #expect(decoded == value)
+    }
+
+    @Test(arguments: [[UInt8](), [0x80], [0xFF, 0xFF], [UInt8](repeating: 0xFF, count: 11)])
+    func truncatedOrOverlongVarintsAreCorruption(bytes: [UInt8]) {
+        #expect(throws: StoreCorruption.self) {
+            try bytes.withUnsafeBytes { buffer in
+                var reader = ByteReader(buffer)
+                _ = try reader.varint()
+            }
+        }
+    }
+}
+
+@Suite("Storage formats")
+struct FormatTests {
+    static func randomBlock(seed: UInt64, items: Int, millisecondDevices: Bool) -> TraceBlock {
+        var random = SplitMixForTests(seed: seed)
+        var block = TraceBlock(number: UInt32(seed % 1000))
+        var seqs: [UInt32: UInt64] = [:]
+        var time: Int64 = 1_788_274_800_000
+        for item in 0..<items {
+            var scans: [StoredScan] = []
+            for _ in 0..<(1 + random.below(9)) {
+                let device = UInt32(1 + random.below(40))
+                seqs[device, default: UInt64(random.below(1_000_000))] += UInt64(1 + random.below(3))
+                time += Int64(random.below(7_200)) * 1000 + (millisecondDevices && device % 5 == 0 ? Int64(random.below(1000)) : 0)
+                let hasLocation = random.below(3) != 0
+                scans.append(
+                    StoredScan(
+                        scannedAt: time, receivedAt: time + Int64(random.below(100_000)), seq: seqs[device]!,
+                        messenger: device + UInt32(random.below(2)), workCenter: UInt32(1 + random.below(12)), device: device,
+                        reason: random.below(5) == 0 ? UInt32(1 + random.below(10)) : 0,
+                        latitude: hasLocation ? Int32(40_000_000 + random.below(1_000_000)) : 0,
+                        longitude: hasLocation ? Int32(-750_000_000 + random.below(1_000_000)) : 0,
+                        event: Event(rawValue: UInt8(random.below(7)))!, hasLocation: hasLocation))
+            }
+            block.appendItem(name: InlineBytes("GU\(1_000_000 + item * 7 + random.below(5))"), scans: scans)
+        }
+        return block
+    }
+
+    @Test(arguments: [(UInt64(1), 1, false), (2, 64, false), (3, 64, true), (4, 17, true), (5, 256, true), (6, 256, false)])
+    func traceBlocksRoundTripRawAndSealed(seed: UInt64, items: Int, millisecondDevices: Bool) throws {
+        let block = Self.randomBlock(seed: seed, items: items, millisecondDevices: millisecondDevices)
+        for zstd in [nil, Zstd()] as [Zstd?] {
+            let output = ByteWriter()
+            block.encode(into: output, scratch: ByteWriter(), zstd: zstd)
+            var decoded = TraceBlock(number: 0)
+            var scratch: [UInt8] = []
+            try output.withBytes { try decoded.decode($0, number: block.number, zstd: Zstd(), scratch: &scratch) }
+            #expect(decoded.names == block.names)
+            #expect(decoded.starts == block.starts)
+            #expect(decoded.scans == block.scans)
+        }
+    }
+
+    @Test func anEmptyBlockRoundTrips() throws {
+        let output = ByteWriter()
+        TraceBlock(number: 3).encode(into: output, scratch: ByteWriter(), zstd: nil)
+        var decoded = TraceBlock(number: 0)
+        var scratch: [UInt8] = []
+        try output.withBytes { try decoded.decode($0, number: 3, zstd: Zstd(), scratch: &scratch) }
+        #expect(decoded.itemCount == 0 && decoded.scans.isEmpty)
+    }
+
+    @Test(arguments: [0, 1, 5, 40])
+    func truncatedTraceBlocksAreCorruption(cut: Int) throws {
+        let block = Self.randomBlock(seed: 9, items: 8, millisecondDevices: false)
+        let output = ByteWriter()
+        block.encode(into: output, scratch: ByteWriter(), zstd: nil)
+        let bytes = output.bytes.dropLast(cut + 1)
+        var decoded = TraceBlock(number: 0)
+        var scratch: [UInt8] = []
+        #expect(throws: StoreCorruption.self) {
+            try Array(bytes).withUnsafeBytes { try decoded.decode($0, number: 1, zstd: Zstd(), scratch: &scratch) }
+        }
+    }
+
+    @Test(arguments: [
+        ["GU0000000001", "GU0000000002", "GU0000000001", "GU9999999999", "GU0000000000"],
+        ["DOC/2026/000123", "DOC/2026/000124", "DOC/2027/000124", "GU99", "GU100", "GU101", "X", "X1", "9", "10"],
+        ["A" + String(repeating: "9", count: 18), "A" + String(repeating: "0", count: 18), "A" + String(repeating: "9", count: 19), "A" + String(repeating: "9", count: 19)],
+    ])
+    func namesCodeAsNumericDeltasOrPrefixes(names: [String]) throws {
+        let writer = ByteWriter()
+        var previous = InlineBytes("")
+        for name in names {
+            TraceBlock.encodeName(InlineBytes(name), after: previous, into: writer)
+            previous = InlineBytes(name)
+        }
+        let decoded = try writer.withBytes { bytes -> [String] in
+            var reader = ByteReader(bytes)
+            var state = NameCoding.Previous()
+            return try names.map { _ in try NameCoding.decode(&reader, previous: &state).string }
+        }
+        #expect(decoded == names)
+    }
+
+    @Test func sequentialWaybillNumbersCostThreeBytesOrLess() {
+        let writer = ByteWriter()
+        TraceBlock.encodeName(InlineBytes("GU0001234600"), after: InlineBytes("GU0001234512"), into: writer)
+        #expect(writer.count <= 3)
+    }
+
+    @Test func nameBlocksRoundTripAndSearch() throws {
+        var block = NameBlock()
+        for (index, name) in ["DOC/2026/000001", "GU0000000001", "GU0000000002", "GU0000000100", "OS0000000007", "RM1"].enumerated() {
+            block.names.append(InlineBytes(name))
+            block.ids.append(UInt32(index * 3 + 1))
+        }
+        let writer = ByteWriter()
+        block.encode(into: writer)
+        var decoded = NameBlock()
+        try writer.withBytes { try decoded.decode($0) }
+        #expect(decoded.names == block.names && decoded.ids == block.ids)
+        #expect(decoded.search(InlineBytes("GU0000000100")) == (3, true))
+        #expect(decoded.search(InlineBytes("GU0000000003")) == (3, false))
+        #expect(decoded.search(InlineBytes("A")) == (0, false))
+        #expect(decoded.search(InlineBytes("ZZ")) == (6, false))
+    }
+
+    @Test(arguments: [UInt64(1), 2, 3])
+    func seqRangesMatchASet(seed: UInt64) throws {
+        var random = SplitMixForTests(seed: seed)
+        var ranges = SeqRanges()
+        var oracle = Set<UInt64>()
+        for _ in 0..<2_000 {
+            let seq = random.below(4) == 0 ? UInt64(random.below(3_000)) : (oracle.max() ?? 0) + 1
+            if oracle.insert(seq).inserted { ranges.insert(seq) }
+            #expect(ranges.contains(seq))
+        }
+        for seq in 0..<3_100 { #expect(ranges.contains(UInt64(seq)) == oracle.contains(UInt64(seq))) }
+        for index in 1..<ranges.count { #expect(ranges.starts[index] > ranges.ends[index - 1] + 1) }
+        let writer = ByteWriter()
+        ranges.encode(into: writer)
+        var decoded = SeqRanges()
+        try writer.withBytes { try decoded.decode($0) }
+        #expect(decoded == ranges)
+    }
+
+    @Test func seqRangesHandleTheExtremes() {
+        var ranges = SeqRanges()
+        ranges.insert(UInt64.max)
+        ranges.insert(0)
+        ranges.insert(UInt64.max - 1)
+        #expect(ranges.contains(0) && ranges.contains(.max) && ranges.contains(.max - 1) && !ranges.contains(1))
+        #expect(ranges.count == 2)
+    }
+
+    @Test(arguments: [UInt64(1), 2])
+    func cellsRoundTripWithTheirSummaries(seed: UInt64) throws {
+        var random = SplitMixForTests(seed: seed)
+        let dayStart: Int64 = 1_788_238_800_000
+        var people: [(messenger: UInt32, records: [CellRecord])] = []
+        for messenger in [UInt32(3), 4, 90, 1_000_000] {
+            var records: [CellRecord] = []
+            for _ in 0..<(1 + random.below(300)) {
+                let event = Event(rawValue: UInt8(random.below(7)))!
+                let previous = random.below(4) == 0 ? 0 : UInt8(1 + random.below(7))
+                records.append(
+                    CellRecord(
+                        time: dayStart + Int64(random.below(86_400)) * 1000 + Int64(seed == 2 ? random.below(1000) : 0),
+                        event: event, previousEventCode: previous, previousCenter: previous == 0 ? 0 : UInt32(1 + random.below(3)),
+                        reason: event == .failedAttempt || event == .returned ? UInt32(1 + random.below(4)) : 0))
+            }
+            people.append((messenger, records.sorted()))
+        }
+        let writer = ByteWriter()
+        Cell.encode(people, center: 2, dayStart: dayStart, into: writer, scratch: ByteWriter())
+        for wantRecords in [true, false] {
+            var decoded: [(UInt32, CellSummary, [CellRecord])] = []
+            try writer.withBytes { payload in
+                try Cell.decode(payload, center: 2, dayStart: dayStart, wantRecords: wantRecords) { decoded.append(($0, $1, $2)) }
+            }
+            #expect(decoded.map(\.0) == people.map(\.messenger))
+            for (person, (_, summary, records)) in zip(people, decoded) {
+                if wantRecords { #expect(records == person.records) } else { #expect(records.isEmpty) }
+                #expect(summary.scans == person.records.count)
+                #expect(summary.perEvent == Event.allCases.map { event in person.records.filter { $0.event == event }.count })
+                #expect(summary.first == person.records.first!.time && summary.last == person.records.last!.time)
+                #expect(summary.reasons.map(\.failed).reduce(0, +) == person.records.filter { $0.event == .failedAttempt }.count)
+            }
+        }
+    }
+
+    @Test(arguments: [false, true])
+    func sealedValuesRoundTrip(compressible: Bool) throws {
+        let payload = ByteWriter()
+        var random = SplitMixForTests(seed: 77)
+        for index in 0..<5_000 { payload.byte(compressible ? UInt8(index % 7) : UInt8(truncatingIfNeeded: random.next())) }
+        let output = ByteWriter()
+        SealedValue.encode(payload, into: output, zstd: Zstd())
+        #expect(try output.withBytes { SealedValue.isSealed($0) } == compressible)
+        var scratch: [UInt8] = []
+        let roundTrip = try output.withBytes { try SealedValue.withPayload($0, zstd: Zstd(), scratch: &scratch) { Array($0) } }
+        #expect(roundTrip == payload.bytes)
+    }
+
+    @Test func histogramsMergeAndRoundTrip() throws {
+        let stored = [HistogramCell(key: 1, bin: 5, count: 2), HistogramCell(key: 1, bin: 300, count: 1), HistogramCell(key: 4, bin: 0, count: 7)]
+        let deltas = [HistogramCell(key: 1, bin: 5, count: -2), HistogramCell(key: 2, bin: 9, count: 1), HistogramCell(key: 4, bin: 0, count: 1)]
+        let merged = try DurationHistograms.merge(stored, deltas)
+        #expect(merged == [HistogramCell(key: 1, bin: 300, count: 1), HistogramCell(key: 2, bin: 9, count: 1), HistogramCell(key: 4, bin: 0, count: 8)])
+        let writer = ByteWriter()
+        DurationHistograms.encode(merged, into: writer)
+        var decoded: [HistogramCell] = []
+        try writer.withBytes { try DurationHistograms.decode($0, into: &decoded) }
+        #expect(decoded == merged)
+        #expect(throws: StoreCorruption.self) { try DurationHistograms.merge(stored, [HistogramCell(key: 9, bin: 1, count: -1)]) }
+    }
+
+    @Test func currentStatesTouchedDaysAndCountersRoundTrip() throws {
+        let dayStart: Int64 = 1_788_238_800_000
+        let records = [
+            CurrentRecord(time: dayStart + 1000, item: 9, center: 1, messenger: 3),
+            CurrentRecord(time: dayStart + 1000, item: 10, center: 2, messenger: 3),
+            CurrentRecord(time: dayStart + 86_399_999, item: 2, center: 1, messenger: 1),
+        ]
+        let writer = ByteWriter()
+        CurrentStates.encode(records, dayStart: dayStart, into: writer)
+        var decoded: [CurrentRecord] = []
+        try writer.withBytes { try CurrentStates.decode($0, dayStart: dayStart, into: &decoded) }
+        #expect(decoded == records)
+
+        writer.removeAll()
+        TouchedItems.encode([0, 5, 6, UInt32.max], into: writer)
+        var items: [UInt32] = []
+        try writer.withBytes { try TouchedItems.decode($0, into: &items) }
+        #expect(items == [0, 5, 6, UInt32.max])
+
+        var counters = Counters()
+        counters.nextItem = 77
+        counters.nextEntity = [3, 4, 5, 6]
+        counters.accepted = 1 << 40
+        counters.writerToken = .max
+        writer.removeAll()
+        counters.encode(into: writer)
+        #expect(try writer.withBytes { try Counters(decoding: $0) } == counters)
+    }
+
+    /// Every reported value is within 1/128 of every value its bin holds.
+    @Test(arguments: [Int64(0), 1, 127, 128, 129, 1_000, 59_999, 3_600_000, 86_400_000, 604_800_000, 1_099_511_627_776])
+    func durationBinsStayWithinTheirError(value: Int64) {
+        let bin = DurationBins.bin(value)
+        let (lower, upper) = DurationBins.bounds(bin)
+        #expect(lower <= value && value <= upper)
+        let reported = DurationBins.representative(bin)
+        #expect(abs(Double(reported - value)) <= Double(value) / 128 + 0.5)
+        if value > 0 { #expect(DurationBins.bin(value - 1) <= bin) }
+    }
+}

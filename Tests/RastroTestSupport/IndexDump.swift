@@ -1,0 +1,86 @@
+import RastroCore
+import RastroStore
+
+/// Every index of a store, spelled with names instead of ids and sorted: two stores holding the same scans must
+/// produce the same dump whatever order the scans arrived in (ids depend on arrival; names do not).
+public struct IndexDump: Equatable, CustomStringConvertible {
+    public var cells: [String] = []
+    public var dayStates: [String] = []
+    public var durations: [String] = []
+    public var current: [String] = []
+    public var touched: [String] = []
+    public var seqs: [String] = []
+
+    public var description: String {
+        "cells \(cells.count), dayStates \(dayStates.count), durations \(durations.count), current \(current.count), "
+            + "touched \(touched.count), seqs \(seqs.count)"
+    }
+
+    public static func of(_ store: Store) throws -> IndexDump {
+        try store.read { reader in
+            var dump = IndexDump()
+            let days: Range<UInt32> = 0..<UInt32.max
+            var itemNames: [UInt32: String] = [:]
+            func item(_ id: UInt32) throws -> String {
+                if let name = itemNames[id] { return name }
+                let name = try reader.timeline(item: id)!.trackingID
+                itemNames[id] = name
+                return name
+            }
+            try reader.forEachCell(days: days, records: true) { key, summary, records in
+                let center = try reader.name(.workCenter, key.center)
+                let messenger = try reader.name(.messenger, key.messenger)
+                var reasons: [String] = []
+                for entry in summary.reasons {
+                    reasons.append("\(try reader.name(.reason, entry.reason)):\(entry.failed)/\(entry.returned)")
+                }
+                var lines: [String] = []
+                for record in records {
+                    let previous = record.previousEvent.map { "\($0.code)@\(try! reader.name(.workCenter, record.previousCenter))" } ?? "-"
+                    let reason = record.reason == 0 ? "-" : try reader.name(.reason, record.reason)
+                    lines.append("\(record.time) \(record.event.code) \(previous) \(reason)")
+                }
+                dump.cells.append(
+                    "\(key.day) \(center) \(messenger) n=\(summary.scans) \(summary.perEvent) \(summary.first)-\(summary.last) "
+                        + "\(reasons.sorted()) [\(lines.sorted().joined(separator: "; "))]")
+            }
+            try reader.forEachDayStates(days: days) { day, entries in
+                for entry in entries {
+                    dump.dayStates.append("\(day) \(try reader.name(.workCenter, entry.center)) \(entry.event.code) +\(entry.entries) -\(entry.exits)")
+                }
+            }
+            for from in Event.allCases {
+                for to in Event.allCases where to != from {
+                    for kind in [DurationHistograms.byCenter, DurationHistograms.byMessenger] {
+                        try reader.forEachDurationSet(from: from, to: to, kind: kind, days: days) { day, cells in
+                            for cell in cells {
+                                let name = try reader.name(kind == 0 ? .workCenter : .messenger, cell.key)
+                                dump.durations.append("\(from.code)>\(to.code) \(day) \(kind) \(name) bin\(cell.bin) x\(cell.count)")
+                            }
+                        }
+                    }
+                }
+                try reader.forEachCurrent(event: from, days: days) { day, records in
+                    for record in records {
+                        dump.current.append(
+                            "\(from.code) \(day) \(record.time) \(try item(record.item)) \(try reader.name(.workCenter, record.center)) "
+                                + "\(try reader.name(.messenger, record.messenger))")
+                    }
+                }
+            }
+            try reader.forEachTouched(days: days) { day, items in
+                for id in items { dump.touched.append("\(day) \(try item(id))") }
+            }
+            try reader.forEachSeqRanges { device, ranges in
+                dump.seqs.append("\(try reader.name(.device, device)) \(zip(ranges.starts, ranges.ends).map { "\($0)-\($1)" })")
+            }
+            dump.cells.sort()
+            dump.dayStates.sort()
+            dump.durations.sort()
+            dump.current.sort()
+            dump.touched.sort()
+            dump.seqs.sort()
+            return dump
+        }
+    }
+}
