@@ -32,10 +32,11 @@ test: deps
 
 ## run: the main job — import the sample into a demo data directory, then summarise it and trace one item.
 run: build
-	@rm -rf $(DEMO_DATA)
+	@rm -rf $(DEMO_DATA) $(DEMO_DATA)-rejects.csv
+	$(RELEASE_BIN)/rastro init --data $(DEMO_DATA) --reasons standard
 	$(RELEASE_BIN)/rastro import $(SAMPLE) --data $(DEMO_DATA) --rejects $(DEMO_DATA)-rejects.csv
-	$(RELEASE_BIN)/rastro info --data $(DEMO_DATA)
-	$(RELEASE_BIN)/rastro trace $$(sed -n '2p' $(SAMPLE) | cut -d, -f1) --data $(DEMO_DATA)
+	$(RELEASE_BIN)/rastro info --data $(DEMO_DATA) --format table
+	$(RELEASE_BIN)/rastro trace $$(sed -n '2p' $(SAMPLE) | cut -d, -f1) --data $(DEMO_DATA) --format table
 
 ## bench-micro: the package-benchmark suites (a nested package, so `make test` never compiles them).
 bench-micro: deps

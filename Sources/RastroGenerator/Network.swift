@@ -9,8 +9,6 @@ struct Network {
         var weight: Int
         var couriers: [Int] = []
         var clerks: [Int] = []
-        /// This centre's gateway forwards the company's own event codes (ENTREGADO, NOVEDAD, …).
-        var usesAliases: Bool
     }
 
     struct Person {
@@ -20,6 +18,8 @@ struct Network {
         var isClerk: Bool
         /// Some handhelds report milliseconds; most report whole seconds.
         var reportsMilliseconds: Bool
+        /// One handheld model in five sends the company's own event codes (ENTREGADO, NOVEDAD, …).
+        var usesAliases: Bool
         var seq: UInt64
     }
 
@@ -39,7 +39,7 @@ struct Network {
             let (code, latitude, longitude, weight) = entry
             var center = Center(
                 code: code, latitude: Int32(latitude * 10_000_000), longitude: Int32(longitude * 10_000_000), weight: weight,
-                usesAliases: code.hasPrefix("MED"))
+)
             let compact = code.replacingOccurrences(of: "-", with: "")
             for number in 1...max(1, couriersPerWeight * weight) {
                 center.couriers.append(people.count)
@@ -47,7 +47,8 @@ struct Network {
                     Person(
                         messenger: Array("MSG-\(compact)-\(Self.pad(number, 3))".utf8),
                         device: Array("HH-\(compact)-\(Self.pad(number, 3))".utf8), center: index, isClerk: false,
-                        reportsMilliseconds: random.chance(0.1), seq: UInt64(random.within(1...90_000))))
+                        reportsMilliseconds: random.chance(0.1), usesAliases: people.count % 5 == 2,
+                        seq: UInt64(random.within(1...90_000))))
             }
             for number in 1...clerksPerCenter {
                 center.clerks.append(people.count)
@@ -55,7 +56,7 @@ struct Network {
                     Person(
                         messenger: Array("CLK-\(compact)-\(number)".utf8), device: Array("HH-\(compact)-K\(number)".utf8),
                         center: index, isClerk: true, reportsMilliseconds: random.chance(0.1),
-                        seq: UInt64(random.within(1...90_000))))
+                        usesAliases: people.count % 5 == 2, seq: UInt64(random.within(1...90_000))))
             }
             centers.append(center)
             totalWeight += weight

@@ -129,7 +129,7 @@ extension ScanGenerator {
         let center = network.centers[Int(scan.center)]
         appendTrackingID(scan, to: &output)
         output.append(UInt8(ascii: ","))
-        if center.usesAliases, let alias = Self.aliases[scan.event] {
+        if person.usesAliases, let alias = Self.aliases[scan.event] {
             output.append(contentsOf: alias.utf8)
         } else {
             output.append(contentsOf: scan.event.code.utf8)

@@ -76,11 +76,11 @@ public final class ScanGenerator {
         Self.header.withUnsafeBytes { emit(nil, $0) }
         var day = 0
         while statistics.scans < configuration.scans {
+            statistics.days = day + 1
             createItems(day: day)
             flushScans(day: day)
             if !emitUploads(before: zone.startOfDay(Int32(startDay + day + 1)), emit) { break }
             day += 1
-            statistics.days = day
         }
     }
 
@@ -139,8 +139,10 @@ public final class ScanGenerator {
         let courier = self.courier(destination)
         var attempts = 0
         while true {
-            // The next delivery round: the morning after, skipping Sundays.
-            var roundDay = zone.day(ofUTC: scan.time) + 1
+            // The next delivery round: this morning's if the parcel arrived before 6:00, else the next day's; never
+            // on a Sunday.
+            let arrivalDay = zone.day(ofUTC: scan.time)
+            var roundDay = scan.time - zone.startOfDay(arrivalDay) < 6 * hour ? arrivalDay : arrivalDay + 1
             if CivilDate(daysSinceEpoch: Int(roundDay)).isoWeekday == 7 { roundDay += 1 }
             let roundStart = zone.startOfDay(roundDay)
             scan.time = max(scan.time + hour / 4, roundStart + 7 * hour + random.within(0...(5 * hour / 2)))

@@ -43,7 +43,7 @@ struct GenerateCommand: ParsableCommand {
         configuration.start = parseDate(start)!
         configuration.clean = clean
         let generator = ScanGenerator(configuration)
-        var descriptor: Int32 = 1
+        var descriptor: Int32 = -1
         if let out {
             descriptor = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
             guard descriptor >= 0 else {
@@ -55,17 +55,26 @@ struct GenerateCommand: ParsableCommand {
         generator.generate { _, line in
             buffer.append(contentsOf: line)
             if buffer.count >= 1 << 20 {
-                buffer.withUnsafeBytes { writeAll(descriptor, $0) }
+                flush(buffer, descriptor)
                 buffer.removeAll(keepingCapacity: true)
             }
         }
-        buffer.withUnsafeBytes { writeAll(descriptor, $0) }
+        flush(buffer, descriptor)
         if out != nil { close(descriptor) }
         let statistics = generator.statistics
         Console.error(
             "generated \(statistics.rows) rows: \(statistics.scans) scans of \(statistics.items) items over "
                 + "\(statistics.days) days, \(statistics.resends) resent, \(statistics.conflicts) conflicting, "
                 + "\(statistics.malformed) malformed\n")
+    }
+}
+
+/// Writes to a file, or to standard output through ``Console``.
+func flush(_ bytes: [UInt8], _ descriptor: Int32) {
+    if descriptor >= 0 {
+        bytes.withUnsafeBytes { writeAll(descriptor, $0) }
+    } else {
+        Console.out(String(decoding: bytes, as: UTF8.self))
     }
 }
 

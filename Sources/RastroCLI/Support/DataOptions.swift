@@ -75,14 +75,25 @@ func writeFile(_ path: String, _ bytes: [UInt8]) throws {
     }
 }
 
-/// Standard output and error without Foundation, with buffering for large outputs.
-enum Console {
+/// Standard output and error without Foundation. Tests capture both through ``capture``.
+public enum Console {
+    /// When set (by tests, for the current task), output goes here instead of file descriptors 1 and 2.
+    @TaskLocal public static var capture: ConsoleCapture?
+
     static func out(_ text: String) {
+        if let capture {
+            capture.append(text, error: false)
+            return
+        }
         var text = text
         text.withUTF8 { writeAll(1, UnsafeRawBufferPointer($0)) }
     }
 
     static func error(_ text: String) {
+        if let capture {
+            capture.append(text, error: true)
+            return
+        }
         var text = text
         text.withUTF8 { writeAll(2, UnsafeRawBufferPointer($0)) }
     }
@@ -114,5 +125,37 @@ func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) {
             return
         }
         offset += written
+    }
+}
+
+/// What a command printed, for tests.
+public final class ConsoleCapture: @unchecked Sendable {
+    private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private var outText = ""
+    private var errorText = ""
+
+    public init() { pthread_mutex_init(lock, nil) }
+
+    deinit {
+        pthread_mutex_destroy(lock)
+        lock.deallocate()
+    }
+
+    func append(_ text: String, error: Bool) {
+        pthread_mutex_lock(lock)
+        if error { errorText += text } else { outText += text }
+        pthread_mutex_unlock(lock)
+    }
+
+    public var standardOutput: String {
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        return outText
+    }
+
+    public var standardError: String {
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        return errorText
     }
 }
