@@ -1,5 +1,5 @@
 import RastroCore
-import RastroStore
+@testable import RastroStore
 import RastroTestSupport
 import Testing
 
@@ -35,5 +35,27 @@ struct StoreSmokeTests {
         #expect(after?.map(\.event) == [.pickedUp, .inTransit, .received])
         let counters = try store.counters()
         #expect(counters.accepted == 4 && counters.duplicates == 1 && counters.conflicts == 1 && counters.nextItem == 2)
+    }
+}
+
+@Suite("Item cache")
+struct ItemCacheTests {
+    /// A wrong cached answer (what a 64-bit hash collision would produce) is caught against the stored name and the
+    /// commit is redone from the database: the scan lands on its own item.
+    @Test func aPoisonedCacheEntryIsDetectedAndTheCommitRetried() throws {
+        let directory = TemporaryDirectory()
+        let store = try Store(directory: directory.path)
+        var first = ScanBatch()
+        first.append(trackingID: "GU-A", event: .pickedUp, scannedAt: StoreSmokeTests.t0, messenger: "M", workCenter: "C", device: "D", seq: 1, receivedAt: StoreSmokeTests.t0)
+        first.append(trackingID: "GU-B", event: .pickedUp, scannedAt: StoreSmokeTests.t0, messenger: "M", workCenter: "C", device: "D", seq: 2, receivedAt: StoreSmokeTests.t0)
+        _ = try store.ingest(first)
+        let itemA = try #require(try store.read { try $0.itemID("GU-A") })
+        store.poisonItemCache(name: "GU-B", item: itemA)
+        var second = ScanBatch()
+        second.append(trackingID: "GU-B", event: .received, scannedAt: StoreSmokeTests.t0 + 60_000, messenger: "M", workCenter: "C", device: "D", seq: 3, receivedAt: StoreSmokeTests.t0)
+        let report = try store.ingest(second)
+        #expect(report.accepted == 1)
+        #expect(try store.read { try $0.trace("GU-B") }?.map(\.event) == [.pickedUp, .received])
+        #expect(try store.read { try $0.trace("GU-A") }?.map(\.event) == [.pickedUp])
     }
 }

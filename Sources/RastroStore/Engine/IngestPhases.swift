@@ -14,6 +14,10 @@ public struct IngestPhases: Sendable, Equatable {
     /// Trace blocks rewritten and the stored scans they held (the rewrite amplification).
     public var blocksRewritten = 0
     public var scansRewritten = 0
+    /// The timelines step in parts: gather, fetch old blocks, workers, puts and merge.
+    public var timelineParts = [Double](repeating: 0, count: 4)
+    /// The index step in parts: cells, day states, durations, current, touched.
+    public var indexParts = [Double](repeating: 0, count: 5)
 
     public init() {}
 

@@ -19,22 +19,37 @@ extension Store {
         defer { pthread_mutex_unlock(writerLock) }
         var sessionPhases = IngestPhases()
         var staged: (entities: [[InlineBytes: UInt32]], items: [(name: InlineBytes, id: UInt32)], blocks: [(number: UInt32, block: TraceBlock)], commits: UInt64) = ([], [], [], 0)
-        let report = try environment.write { transaction in
-            // The closure may run again after the map grows: it starts from the buffers, never from a prior attempt.
-            var session = try WriteSession(
-                store: self, transaction: transaction, batch: batch, buffers: sessionBuffers.take() ?? WriteSessionBuffers())
-            defer { sessionBuffers = session.buffers }
-            try session.run()
-            staged = (session.stagedEntities, session.stagedItems, session.stagedBlocks, session.counters.commits)
-            sessionPhases = session.phases
-            sessionPhases.seconds[sessionPhases.seconds.count - 1] = -IngestPhases.now()
-            return session.report
+        var useItemCache = true
+        var report = IngestReport()
+        while true {
+            do {
+                report = try environment.write { transaction in
+                    // The closure may run again after the map grows: it starts from the buffers, never from a prior
+                    // attempt.
+                    var session = try WriteSession(
+                        store: self, transaction: transaction, batch: batch,
+                        buffers: sessionBuffers.take() ?? WriteSessionBuffers(), useItemCache: useItemCache)
+                    defer { sessionBuffers = session.buffers }
+                    try session.run()
+                    staged = (session.stagedEntities, session.stagedItems, session.stagedBlocks, session.counters.commits)
+                    sessionPhases = session.phases
+                    sessionPhases.seconds[sessionPhases.seconds.count - 1] = -IngestPhases.now()
+                    return session.report
+                }
+                break
+            } catch is ItemCacheCollision {
+                // Two tracking ids share a 64-bit hash: redo this commit with every item id from the database.
+                itemCache.removeAll()
+                useItemCache = false
+            }
         }
         sessionPhases.seconds[sessionPhases.seconds.count - 1] += IngestPhases.now()
         for index in sessionPhases.seconds.indices { phases.seconds[index] += sessionPhases.seconds[index] }
         phases.commits += 1
         phases.blocksRewritten += sessionPhases.blocksRewritten
         phases.scansRewritten += sessionPhases.scansRewritten
+        for part in 0..<phases.timelineParts.count { phases.timelineParts[part] += sessionPhases.timelineParts[part] }
+        for part in 0..<phases.indexParts.count { phases.indexParts[part] += sessionPhases.indexParts[part] }
         // Durable: now the process may remember what this commit created.
         for (slot, entries) in staged.entities.enumerated() {
             for (name, id) in entries { entityIDs[slot][name] = id }
@@ -44,4 +59,16 @@ extension Store {
         lastCommit = staged.commits
         return report
     }
+}
+
+extension Store {
+    /// Test hook: caches a wrong item for a tracking id, as a hash collision would.
+    func poisonItemCache(name: String, item: UInt32) {
+        itemCache.insert(InlineBytes(name), item)
+    }
+}
+
+extension Store {
+    /// Seconds each block worker spent busy (profiling).
+    public var blockWorkerSeconds: [Double] { blockWorkers.map(\.busySeconds) }
 }

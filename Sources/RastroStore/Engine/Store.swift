@@ -31,6 +31,9 @@ public final class Store: @unchecked Sendable {
     /// The store's commit count after this process's last commit.
     var lastCommit: UInt64 = 0
     let writerZstd = Zstd(level: 3)
+    /// The block phase of a commit runs on two workers: this thread's and the helper's.
+    lazy var blockWorkers = [BlockWorker(zone: zone), BlockWorker(zone: zone)]
+    lazy var helper = HelperThread()
     var sessionBuffers: WriteSessionBuffers? = WriteSessionBuffers()
     /// Where ingest time went, cumulated over this process's commits.
     public internal(set) var phases = IngestPhases()

@@ -3,11 +3,41 @@ import RastroCore
 extension WriteSession {
     /// Applies the commit's accumulated index changes: each database key is read, changed and written once.
     mutating func applyIndexDeltas() throws {
-        try applyCellDeltas()
-        try applyDayStateDeltas()
-        try applyDurationDeltas()
-        try applyCurrentDeltas()
-        try applyTouchedDeltas()
+        var clock = IngestPhases.now()
+        func lap(_ part: Int) {
+            let now = IngestPhases.now()
+            phases.indexParts[part] += now - clock
+            clock = now
+        }
+        // Durations need the transaction only to read their old values and write the new ones: the merging and
+        // encoding in between runs on the helper thread while this one applies the other indexes.
+        let durations = try readDurationSets()
+        let durationWork = DurationWork(sets: durations, deltas: buffers.deltas.durations)
+        var failure: (any Error)? = nil
+        try store.helper.run(background: { durationWork.compute() }) {
+            do {
+                try applyCellDeltas()
+                lap(0)
+                try applyDayStateDeltas()
+                lap(1)
+                try applyCurrentDeltas()
+                lap(3)
+                try applyTouchedDeltas()
+                lap(4)
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+        if let failure = durationWork.failure { throw failure }
+        for (key, value) in zip(durationWork.keys, durationWork.values) {
+            if let value {
+                try transaction.put(databases.durations, key.key, value)
+            } else {
+                try transaction.delete(databases.durations, key.key)
+            }
+        }
+        lap(2)
         buffers.deltas.removeAll()
     }
 
@@ -103,36 +133,10 @@ extension WriteSession {
         }
     }
 
-    mutating func applyDurationDeltas() throws {
-        for setKey in buffers.deltas.durations.keys.sorted() {
-            var deltas = buffers.deltas.durations[setKey]!
-            deltas.sort()
-            var combined: [HistogramCell] = []
-            combined.reserveCapacity(deltas.count)
-            var index = 0
-            while index < deltas.count {
-                let group = deltas[index] >> 1
-                var count: Int64 = 0
-                while index < deltas.count && deltas[index] >> 1 == group {
-                    count += deltas[index] & 1 == 1 ? 1 : -1
-                    index += 1
-                }
-                if count != 0 {
-                    combined.append(HistogramCell(key: UInt32(group >> 31), bin: UInt16(truncatingIfNeeded: group), count: count))
-                }
-            }
-            if combined.isEmpty { continue }
-            let key = setKey.key
-            var cells: [HistogramCell] = []
-            try transaction.withValue(databases.durations, key) { try DurationHistograms.decode($0, into: &cells) }
-            let merged = try DurationHistograms.merge(cells, combined)
-            if merged.isEmpty {
-                try transaction.delete(databases.durations, key)
-            } else {
-                buffers.writer.removeAll()
-                DurationHistograms.encode(merged, into: buffers.writer)
-                try transaction.put(databases.durations, key, buffers.writer)
-            }
+    /// The stored bytes of every duration set this commit changes, copied out of the map.
+    func readDurationSets() throws -> [(DurationSetKey, [UInt8]?)] {
+        try buffers.deltas.durations.keys.sorted().map { key in
+            (key, try transaction.withValue(databases.durations, key.key) { Array($0) })
         }
     }
 
@@ -209,5 +213,59 @@ extension WriteSession {
         result.append(contentsOf: left[leftIndex...])
         result.append(contentsOf: right[rightIndex...])
         return result
+    }
+}
+
+/// Merges a commit's duration deltas into their stored histogram sets and encodes the results; no LMDB access, so it
+/// runs on the helper thread.
+final class DurationWork: @unchecked Sendable {
+    let sets: [(DurationSetKey, [UInt8]?)]
+    let deltas: [DurationSetKey: [UInt64]]
+    var keys: [DurationSetKey] = []
+    /// The new value per key, or `nil` to delete it.
+    var values: [[UInt8]?] = []
+    var failure: (any Error)? = nil
+
+    init(sets: [(DurationSetKey, [UInt8]?)], deltas: [DurationSetKey: [UInt64]]) {
+        self.sets = sets
+        self.deltas = deltas
+    }
+
+    func compute() {
+        let writer = ByteWriter(reservingCapacity: 64 << 10)
+        do {
+            for (key, stored) in sets {
+                var packed = deltas[key]!
+                packed.sort()
+                var combined: [HistogramCell] = []
+                combined.reserveCapacity(packed.count)
+                var index = 0
+                while index < packed.count {
+                    let group = packed[index] >> 1
+                    var count: Int64 = 0
+                    while index < packed.count && packed[index] >> 1 == group {
+                        count += packed[index] & 1 == 1 ? 1 : -1
+                        index += 1
+                    }
+                    if count != 0 {
+                        combined.append(HistogramCell(key: UInt32(group >> 31), bin: UInt16(truncatingIfNeeded: group), count: count))
+                    }
+                }
+                if combined.isEmpty { continue }
+                var cells: [HistogramCell] = []
+                if let stored { try stored.withUnsafeBytes { try DurationHistograms.decode($0, into: &cells) } }
+                let merged = try DurationHistograms.merge(cells, combined)
+                keys.append(key)
+                if merged.isEmpty {
+                    values.append(nil)
+                } else {
+                    writer.removeAll()
+                    DurationHistograms.encode(merged, into: writer)
+                    values.append(writer.bytes)
+                }
+            }
+        } catch {
+            failure = error
+        }
     }
 }

@@ -11,22 +11,23 @@ extension WriteSession {
         buffers.items.removeAll(keepingCapacity: true)
         buffers.items.append(contentsOf: repeatElement(Self.unknownItem, count: count))
         var misses: [InlineBytes: UInt32] = [:]
-        var previous: (span: ByteSpan, item: UInt32)? = nil
-        for index in 0..<count {
-            let span = batch.scans[index].trackingID
-            if let last = previous, sameBytes(span, last.span) {
-                buffers.items[index] = last.item
-                continue
+        // First the hashes (sequential reads of the batch), then the probes: independent loads, so their cache misses
+        // overlap instead of queueing behind each other.
+        var hashes = buffers.hashes
+        hashes.removeAll(keepingCapacity: true)
+        for scan in batch.scans { hashes.append(ItemCache.hash(batch.inline(scan.trackingID))) }
+        if useItemCache {
+            var cache = store.itemCache
+            store.itemCache = ItemCache(capacity: 0)
+            for index in 0..<count {
+                if let item = cache.lookup(hash: hashes[index]) { buffers.items[index] = item }
             }
-            let name = batch.inline(span)
-            if let item = store.itemCache.lookup(name) {
-                buffers.items[index] = item
-                previous = (span, item)
-            } else {
-                misses[name] = Self.unknownItem
-                previous = nil
-            }
+            store.itemCache = cache
         }
+        for index in 0..<count where buffers.items[index] == Self.unknownItem {
+            misses[batch.inline(batch.scans[index].trackingID)] = Self.unknownItem
+        }
+        buffers.hashes = hashes
         if !misses.isEmpty {
             try lookUpNames(&misses)
         }

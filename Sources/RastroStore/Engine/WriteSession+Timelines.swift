@@ -1,4 +1,5 @@
 import RastroCore
+import Synchronization
 
 extension WriteSession {
     /// Blocks this far behind the newest (131,072 items) are sealed (compressed): their items are rarely scanned again.
@@ -6,164 +7,139 @@ extension WriteSession {
 
     /// Merges the new scans into their items' timelines, block by block, and derives the index changes.
     mutating func updateTimelines() throws {
-        var order: [Int] = []
-        order.reserveCapacity(batch.count)
+        var clock = IngestPhases.now()
+        func lap(_ part: Int) {
+            let now = IngestPhases.now()
+            phases.timelineParts[part] += now - clock
+            clock = now
+        }
+        // (item, batch index) packed in one integer: sorting plain integers groups scans by item, in arrival order.
+        var keys = buffers.keys
+        keys.removeAll(keepingCapacity: true)
         for index in 0..<batch.count {
             switch buffers.status[index] {
             case .new:
-                order.append(index)
+                keys.append(UInt64(buffers.items[index]) << 32 | UInt64(index))
             case .stored:
                 if buffers.items[index] == Self.unknownItem {
                     conflict(index, field: .trackingID, "device \(batch.string(batch.scans[index].device)) seq "
                         + "\(batch.scans[index].seq) is already stored for another tracking id")
                 } else {
-                    order.append(index)
+                    keys.append(UInt64(buffers.items[index]) << 32 | UInt64(index))
                 }
             default:
                 break
             }
         }
-        let items = buffers.items
-        order.sort { items[$0] != items[$1] ? items[$0] < items[$1] : $0 < $1 }
+        keys.sort()
+        // Gather what the block phase needs into item order in one tight loop: its random reads of the batch are
+        // independent, so their cache misses overlap; everything after reads `work` in order.
+        var work = buffers.work
+        buffers.work = []
+        work.removeAll(keepingCapacity: true)
+        work.reserveCapacity(keys.count)
+        for key in keys {
+            let index = Int(truncatingIfNeeded: key & 0xFFFF_FFFF)
+            work.append(
+                WorkScan(
+                    scan: buffers.stored[index], name: batch.inline(batch.scans[index].trackingID), index: index,
+                    item: UInt32(truncatingIfNeeded: key >> 32)))
+        }
+        buffers.keys = keys
+        defer { buffers.work = work }
+        lap(0)
+
+        // The old content of every touched block, read on this thread (it owns the transaction).
+        var jobs: [BlockJob] = []
         var position = 0
-        while position < order.count {
-            let number = items[order[position]] >> TraceBlock.itemShift
+        while position < work.count {
+            let number = work[position].item >> TraceBlock.itemShift
             var end = position
-            while end < order.count && items[order[end]] >> TraceBlock.itemShift == number { end += 1 }
-            try updateBlock(number, order[position..<end])
+            while end < work.count && work[end].item >> TraceBlock.itemShift == number { end += 1 }
+            let (oldBlock, isNew) = try currentBlock(number)
+            jobs.append(BlockJob(number: number, range: position..<end, oldBlock: oldBlock, isNew: isNew))
             position = end
         }
+        guard !jobs.isEmpty else { return }
+        lap(1)
+
+        // Two workers, this thread's and the helper's, each taking the next block until none are left.
+        let workers = store.blockWorkers
+        let latestBlock = (counters.nextItem &- 1) >> TraceBlock.itemShift
+        for worker in workers {
+            worker.prepare(
+                batch: batch, limits: store.limits, newItemNames: newItemNames, firstNewItem: firstNewItem,
+                latestBlock: latestBlock)
+        }
+        let sharedWork = work
+        let sharedJobs = jobs
+        let next = NextJob()
+        buffers.status.withUnsafeMutableBufferPointer { status in
+            for worker in workers { worker.status = status.baseAddress! }
+            if sharedJobs.count >= 2 && sharedWork.count >= 256 {
+                store.helper.run(
+                    background: { workers[1].process(sharedJobs, sharedWork, next: next.value) },
+                    foreground: { workers[0].process(sharedJobs, sharedWork, next: next.value) })
+            } else {
+                workers[0].process(sharedJobs, sharedWork, next: next.value)
+            }
+        }
+        defer { for worker in workers { worker.finish() } }
+        lap(2)
+        for worker in workers { if let failure = worker.failure { throw failure } }
+
+        // Results in block order (each worker's are ascending; merge the two): new blocks append.
+        var positions = [0, 0]
+        while positions[0] < workers[0].outputs.count || positions[1] < workers[1].outputs.count {
+            let take: Int
+            if positions[1] == workers[1].outputs.count {
+                take = 0
+            } else if positions[0] == workers[0].outputs.count {
+                take = 1
+            } else {
+                take = workers[0].outputs[positions[0]].number < workers[1].outputs[positions[1]].number ? 0 : 1
+            }
+            let worker = workers[take]
+            let result = worker.outputs[positions[take]]
+            positions[take] += 1
+            try worker.output.withBytes { bytes in
+                try transaction.put(
+                    databases.items, Key.uint32(result.number), UnsafeRawBufferPointer(rebasing: bytes[result.bytes]),
+                    append: result.isNew)
+            }
+            stagedBlocks.append((result.number, result.block))
+        }
+        for worker in workers {
+            buffers.deltas.merge(worker.deltas)
+            report.add(worker.report)
+            phases.blocksRewritten += worker.blocksRewritten
+            phases.scansRewritten += worker.scansRewritten
+        }
+        lap(3)
+    }
+
+    /// A block's content before this commit: from the decoded-block cache, from the database, or empty if new.
+    mutating func currentBlock(_ number: UInt32) throws -> (TraceBlock, isNew: Bool) {
+        if let cached = store.blockCache.lookup(number) { return (cached, false) }
+        var block = TraceBlock(number: number)
+        var scratch = buffers.decompressed
+        defer { buffers.decompressed = scratch }
+        let zstd = store.writerZstd
+        let found = try transaction.withValue(databases.items, Key.uint32(number)) { value -> Bool in
+            do {
+                try block.decode(value, number: number, zstd: zstd, scratch: &scratch)
+            } catch let error as StoreCorruption {
+                throw error.located("items", "block \(number)")
+            }
+            return true
+        }
+        return (block, found == nil)
     }
 
     mutating func conflict(_ index: Int, field: ScanField?, _ message: String) {
         buffers.status[index] = .conflict
         report.conflicts += 1
         report.problems.append(ScanProblem(index: index, kind: .conflict, field: field, message: message))
-    }
-
-    /// Rewrites one trace block with its new scans.
-    mutating func updateBlock(_ number: UInt32, _ group: ArraySlice<Int>) throws {
-        let key = Key.uint32(number)
-        var isNewBlock = true
-        var oldBlock = buffers.oldBlock
-        var newBlock = buffers.newBlock
-        defer {
-            buffers.oldBlock = oldBlock
-            buffers.newBlock = newBlock
-        }
-        let zstd = store.writerZstd
-        if let cached = store.blockCache.lookup(number) {
-            oldBlock = cached
-            isNewBlock = false
-        } else {
-            oldBlock.removeAll(number: number)
-            var scratch = buffers.decompressed
-            try transaction.withValue(databases.items, key) { value in
-                isNewBlock = false
-                do {
-                    try oldBlock.decode(value, number: number, zstd: zstd, scratch: &scratch)
-                } catch let error as StoreCorruption {
-                    throw error.located("items", "block \(number)")
-                }
-            }
-            buffers.decompressed = scratch
-        }
-        newBlock.removeAll(number: number)
-        let lastItemIndex = Int(buffers.items[group.last!] - oldBlock.firstItem)
-        let itemCount = max(oldBlock.itemCount, lastItemIndex + 1)
-        var cursor = group.startIndex
-        var changed = false
-        for itemIndex in 0..<itemCount {
-            let item = oldBlock.firstItem + UInt32(itemIndex)
-            let name = itemIndex < oldBlock.itemCount ? oldBlock.names[itemIndex] : newItemNames[Int(item - firstNewItem)]
-            let old = itemIndex < oldBlock.itemCount ? oldBlock.timeline(itemIndex) : oldBlock.scans[0..<0]
-            var groupEnd = cursor
-            while groupEnd < group.endIndex && buffers.items[group[groupEnd]] == item { groupEnd += 1 }
-            if groupEnd == cursor {
-                newBlock.appendItem(name: name, scans: old)
-                continue
-            }
-            let merged = try updateItem(item, old: old, group[cursor..<groupEnd])
-            cursor = groupEnd
-            if let merged {
-                changed = true
-                newBlock.appendItem(name: name, scans: merged)
-            } else {
-                newBlock.appendItem(name: name, scans: old)
-            }
-        }
-        guard changed else { return }
-        phases.blocksRewritten += 1
-        phases.scansRewritten += newBlock.scans.count
-        let latestBlock = (counters.nextItem &- 1) >> TraceBlock.itemShift
-        let cold = number &+ Self.hotBlocks <= latestBlock
-        newBlock.encode(into: buffers.encoded, scratch: buffers.writer, zstd: cold ? zstd : nil)
-        try transaction.put(databases.items, key, buffers.encoded, append: isNewBlock)
-        stagedBlocks.append((number, newBlock))
-    }
-
-    /// Settles the scans of one item: resends and conflicts against the stored timeline, then the new scans merged in
-    /// timeline order. Returns the new timeline, or `nil` when nothing was added.
-    mutating func updateItem(_ item: UInt32, old: ArraySlice<StoredScan>, _ indices: ArraySlice<Int>) throws -> ArraySlice<StoredScan>? {
-        buffers.pending.removeAll(keepingCapacity: true)
-        for index in indices {
-            let incoming = buffers.stored[index]
-            if buffers.status[index] == .stored {
-                guard let stored = old.first(where: { $0.device == incoming.device && $0.seq == incoming.seq }) else {
-                    conflict(index, field: .trackingID, "device \(batch.string(batch.scans[index].device)) seq "
-                        + "\(incoming.seq) is already stored for another tracking id")
-                    continue
-                }
-                if let field = incoming.firstDifference(from: stored) {
-                    conflict(index, field: field, "device \(batch.string(batch.scans[index].device)) seq \(incoming.seq) "
-                        + "is already stored with a different \(field.name)")
-                } else {
-                    buffers.status[index] = .duplicate
-                    report.duplicates += 1
-                }
-                continue
-            }
-            buffers.pending.append((incoming, index))
-        }
-        let room = max(0, store.limits.scansPerItem - old.count)
-        if buffers.pending.count > room {
-            for (_, index) in buffers.pending[room...] {
-                buffers.status[index] = .rejected
-                report.rejected += 1
-                report.problems.append(
-                    ScanProblem(
-                        index: index, kind: .rejected, field: .trackingID,
-                        message: "\(batch.string(batch.scans[index].trackingID)) already has \(store.limits.scansPerItem) "
-                            + "scans, the most one item may have"))
-            }
-            buffers.pending.removeLast(buffers.pending.count - room)
-        }
-        guard !buffers.pending.isEmpty else { return nil }
-        // Timeline order: scanned_at, then arrival. A stored scan arrived before any of these.
-        buffers.pending.sort { $0.scan.scannedAt != $1.scan.scannedAt ? $0.scan.scannedAt < $1.scan.scannedAt : $0.index < $1.index }
-        buffers.merged.removeAll(keepingCapacity: true)
-        buffers.origin.removeAll(keepingCapacity: true)
-        var oldPosition = old.startIndex
-        for (scan, index) in buffers.pending {
-            while oldPosition < old.endIndex && old[oldPosition].scannedAt <= scan.scannedAt {
-                buffers.merged.append(old[oldPosition])
-                buffers.origin.append(oldPosition - old.startIndex)
-                oldPosition += 1
-            }
-            buffers.merged.append(scan)
-            buffers.origin.append(-1)
-            buffers.status[index] = .accepted
-            report.accepted += 1
-        }
-        while oldPosition < old.endIndex {
-            buffers.merged.append(old[oldPosition])
-            buffers.origin.append(oldPosition - old.startIndex)
-            oldPosition += 1
-        }
-        buffers.before.derive(old, item: item, zone: &zone)
-        buffers.after.derive(buffers.merged[...], item: item, zone: &zone)
-        buffers.deltas.apply(before: buffers.before, after: buffers.after, origin: buffers.origin, item: item)
-        return buffers.merged[...]
     }
 
     /// Compresses trace blocks and cells that went cold without being rewritten since, a bounded amount per commit.
@@ -235,4 +211,9 @@ extension WriteSession {
             buffers.oldBlock = block
         }
     }
+}
+
+/// The index of the next block job, shared by the block workers.
+final class NextJob: @unchecked Sendable {
+    let value = Atomic<Int>(0)
 }

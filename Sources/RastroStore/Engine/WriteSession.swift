@@ -5,6 +5,9 @@ struct WriteSessionBuffers {
     /// Every scan of the batch in stored form (identifiers resolved to ids).
     var stored: [StoredScan] = []
     var items: [UInt32] = []
+    var hashes: [UInt64] = []
+    var keys: [UInt64] = []
+    var work: [WorkScan] = []
     var status: [ScanStatus] = []
     var order: [Int] = []
     var deltas = CommitDeltas()
@@ -19,6 +22,14 @@ struct WriteSessionBuffers {
     let writer = ByteWriter(reservingCapacity: 64 << 10)
     var decompressed: [UInt8] = []
     var cellRecords: [CellRecord] = []
+}
+
+/// A scan on its way into its item's timeline, gathered in item order for the block phase.
+struct WorkScan {
+    var scan: StoredScan
+    var name: InlineBytes
+    var index: Int
+    var item: UInt32
 }
 
 /// Where a scan of the batch stands during a commit.
@@ -59,8 +70,11 @@ struct WriteSession {
     /// Names of items created by this commit, in id order.
     var newItemNames: [InlineBytes] = []
     let firstNewItem: UInt32
+    /// Whether item ids may come from the process's cache (off when retrying after an ``ItemCacheCollision``).
+    let useItemCache: Bool
 
-    init(store: Store, transaction: Transaction, batch: ScanBatch, buffers: WriteSessionBuffers) throws {
+    init(store: Store, transaction: Transaction, batch: ScanBatch, buffers: WriteSessionBuffers, useItemCache: Bool) throws {
+        self.useItemCache = useItemCache
         self.store = store
         self.transaction = transaction
         self.databases = store.databases

@@ -74,6 +74,24 @@ struct CommitDeltas {
 
     var isEmpty: Bool { cells.isEmpty && current.isEmpty && touched.isEmpty }
 
+    /// Adds another worker's deltas to these.
+    mutating func merge(_ other: CommitDeltas) {
+        for (key, delta) in other.cells {
+            cells[key, default: CellDelta()].adds.append(contentsOf: delta.adds)
+            cells[key, default: CellDelta()].removes.append(contentsOf: delta.removes)
+        }
+        for (key, delta) in other.dayStates {
+            dayStates[key, default: (0, 0)].entries += delta.entries
+            dayStates[key, default: (0, 0)].exits += delta.exits
+        }
+        for (key, values) in other.durations { durations[key, default: []].append(contentsOf: values) }
+        for (key, delta) in other.current {
+            current[key, default: CurrentDelta()].adds.append(contentsOf: delta.adds)
+            current[key, default: CurrentDelta()].removes.append(contentsOf: delta.removes)
+        }
+        for (day, items) in other.touched { touched[day, default: []].append(contentsOf: items) }
+    }
+
     /// Applies `facts(after) − facts(before)` for one item.
     ///
     /// `origin[p]` is the index in `before`'s timeline of the scan at position `p` of `after`'s, or -1 for a scan

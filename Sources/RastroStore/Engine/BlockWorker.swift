@@ -1,0 +1,214 @@
+import RastroCore
+import Synchronization
+
+/// One trace block to rewrite: its new scans (a range of the commit's work array) and its current content.
+struct BlockJob {
+    var number: UInt32
+    var range: Range<Int>
+    var oldBlock: TraceBlock
+    var isNew: Bool
+}
+
+/// The CPU work of rewriting trace blocks, runnable on any thread: settles resends and conflicts against stored
+/// timelines, merges new scans in timeline order, derives the index deltas, encodes the blocks.
+///
+/// A worker owns all its scratch and results; it shares only read-only inputs (the batch, the work array) and the
+/// session's status array, in which each scan belongs to exactly one job. LMDB is not touched here: the session reads
+/// old blocks before and writes the results after, on the transaction's thread.
+final class BlockWorker: @unchecked Sendable {
+    struct Output {
+        var number: UInt32
+        var bytes: Range<Int>
+        var isNew: Bool
+        var block: TraceBlock
+    }
+
+    // Inputs of the current commit.
+    var batch = ScanBatch()
+    var limits = Limits.default
+    var newItemNames: [InlineBytes] = []
+    var firstNewItem: UInt32 = 0
+    var latestBlock: UInt32 = 0
+    var status: UnsafeMutablePointer<ScanStatus>? = nil
+    var zone: SiteTimeZone
+
+    // Results of the current commit.
+    var deltas = CommitDeltas()
+    var report = IngestReport()
+    var outputs: [Output] = []
+    let output = ByteWriter(reservingCapacity: 1 << 20)
+    var blocksRewritten = 0
+    var scansRewritten = 0
+    var failure: (any Error)? = nil
+    /// Seconds this worker spent processing, over the life of the store (profiling).
+    var busySeconds = 0.0
+
+    // Scratch.
+    let zstd = Zstd(level: 3)
+    let scratch = ByteWriter(reservingCapacity: 64 << 10)
+    let encoded = ByteWriter(reservingCapacity: 64 << 10)
+    var pending: [(scan: StoredScan, index: Int)] = []
+    var merged: [StoredScan] = []
+    var origin: [Int] = []
+    var before = TimelineFacts()
+    var after = TimelineFacts()
+    var newBlock = TraceBlock(number: 0)
+
+    init(zone: SiteTimeZone) { self.zone = zone }
+
+    /// Clears the results and takes the inputs of a new commit.
+    func prepare(
+        batch: ScanBatch, limits: Limits, newItemNames: [InlineBytes], firstNewItem: UInt32, latestBlock: UInt32
+    ) {
+        self.batch = batch
+        self.limits = limits
+        self.newItemNames = newItemNames
+        self.firstNewItem = firstNewItem
+        self.latestBlock = latestBlock
+        deltas.removeAll()
+        report = IngestReport()
+        outputs.removeAll(keepingCapacity: true)
+        output.removeAll()
+        blocksRewritten = 0
+        scansRewritten = 0
+        failure = nil
+    }
+
+    /// Releases the commit's inputs (the batch) once its results are taken.
+    func finish() {
+        batch = ScanBatch()
+        newItemNames = []
+        status = nil
+    }
+
+    /// Takes jobs from the shared counter until none are left: the two workers balance themselves, whatever the
+    /// blocks cost.
+    func process(_ jobs: [BlockJob], _ work: [WorkScan], next: borrowing Atomic<Int>) {
+        let started = IngestPhases.now()
+        defer { busySeconds += IngestPhases.now() - started }
+        do {
+            while true {
+                let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard index < jobs.count else { break }
+                try rewrite(jobs[index], work[jobs[index].range])
+            }
+        } catch {
+            failure = error
+        }
+    }
+
+    /// Rewrites one trace block with its new scans.
+    func rewrite(_ job: BlockJob, _ group: ArraySlice<WorkScan>) throws {
+        let oldBlock = job.oldBlock
+        newBlock.removeAll(number: job.number)
+        let lastItemIndex = Int(group.last!.item - oldBlock.firstItem)
+        let itemCount = max(oldBlock.itemCount, lastItemIndex + 1)
+        var cursor = group.startIndex
+        var changed = false
+        for itemIndex in 0..<itemCount {
+            let item = oldBlock.firstItem + UInt32(itemIndex)
+            let name = itemIndex < oldBlock.itemCount ? oldBlock.names[itemIndex] : newItemNames[Int(item - firstNewItem)]
+            let old = itemIndex < oldBlock.itemCount ? oldBlock.timeline(itemIndex) : oldBlock.scans[0..<0]
+            var groupEnd = cursor
+            while groupEnd < group.endIndex && group[groupEnd].item == item { groupEnd += 1 }
+            if groupEnd == cursor {
+                newBlock.appendItem(name: name, scans: old)
+                continue
+            }
+            // Item ids may come from a cache of hashes: every scan must name the item it was given.
+            for scan in group[cursor..<groupEnd] where scan.name != name {
+                throw ItemCacheCollision()
+            }
+            let updated = updateItem(item, old: old, group[cursor..<groupEnd])
+            cursor = groupEnd
+            if updated {
+                changed = true
+                newBlock.appendItem(name: name, scans: merged)
+            } else {
+                newBlock.appendItem(name: name, scans: old)
+            }
+        }
+        guard changed else { return }
+        blocksRewritten += 1
+        scansRewritten += newBlock.scans.count
+        let cold = job.number &+ WriteSession.hotBlocks <= latestBlock
+        newBlock.encode(into: encoded, scratch: scratch, zstd: cold ? zstd : nil)
+        let start = output.count
+        encoded.withBytes { output.append($0) }
+        outputs.append(Output(number: job.number, bytes: start..<output.count, isNew: job.isNew, block: newBlock))
+    }
+
+    /// Settles the scans of one item: resends and conflicts against the stored timeline, then the new scans merged in
+    /// timeline order into `merged`. Returns whether anything was added.
+    func updateItem(_ item: UInt32, old: ArraySlice<StoredScan>, _ scans: ArraySlice<WorkScan>) -> Bool {
+        let status = self.status!
+        pending.removeAll(keepingCapacity: true)
+        for work in scans {
+            let index = work.index
+            let incoming = work.scan
+            if status[index] == .stored {
+                guard let stored = old.first(where: { $0.device == incoming.device && $0.seq == incoming.seq }) else {
+                    conflict(index, field: .trackingID, "device \(batch.string(batch.scans[index].device)) seq "
+                        + "\(incoming.seq) is already stored for another tracking id")
+                    continue
+                }
+                if let field = incoming.firstDifference(from: stored) {
+                    conflict(index, field: field, "device \(batch.string(batch.scans[index].device)) seq \(incoming.seq) "
+                        + "is already stored with a different \(field.name)")
+                } else {
+                    status[index] = .duplicate
+                    report.duplicates += 1
+                }
+                continue
+            }
+            pending.append((incoming, index))
+        }
+        let room = max(0, limits.scansPerItem - old.count)
+        if pending.count > room {
+            for (_, index) in pending[room...] {
+                status[index] = .rejected
+                report.rejected += 1
+                report.problems.append(
+                    ScanProblem(
+                        index: index, kind: .rejected, field: .trackingID,
+                        message: "\(batch.string(batch.scans[index].trackingID)) already has \(limits.scansPerItem) "
+                            + "scans, the most one item may have"))
+            }
+            pending.removeLast(pending.count - room)
+        }
+        guard !pending.isEmpty else { return false }
+        // Timeline order: scanned_at, then arrival. A stored scan arrived before any of these.
+        if pending.count > 1 {
+            pending.sort { $0.scan.scannedAt != $1.scan.scannedAt ? $0.scan.scannedAt < $1.scan.scannedAt : $0.index < $1.index }
+        }
+        merged.removeAll(keepingCapacity: true)
+        origin.removeAll(keepingCapacity: true)
+        var oldPosition = old.startIndex
+        for (scan, index) in pending {
+            while oldPosition < old.endIndex && old[oldPosition].scannedAt <= scan.scannedAt {
+                merged.append(old[oldPosition])
+                origin.append(oldPosition - old.startIndex)
+                oldPosition += 1
+            }
+            merged.append(scan)
+            origin.append(-1)
+            status[index] = .accepted
+            report.accepted += 1
+        }
+        while oldPosition < old.endIndex {
+            merged.append(old[oldPosition])
+            origin.append(oldPosition - old.startIndex)
+            oldPosition += 1
+        }
+        before.derive(old, item: item, zone: &zone)
+        after.derive(merged[...], item: item, zone: &zone)
+        deltas.apply(before: before, after: after, origin: origin, item: item)
+        return true
+    }
+
+    func conflict(_ index: Int, field: ScanField?, _ message: String) {
+        status![index] = .conflict
+        report.conflicts += 1
+        report.problems.append(ScanProblem(index: index, kind: .conflict, field: field, message: message))
+    }
+}
