@@ -9,18 +9,30 @@ import PackageDescription
 //   RastroCSV           the CSV dialect, on bytes, into scan batches.
 //   RastroStore         LMDB environment, compact encodings, indexes, ingest and reads.
 //   RastroGenerator     deterministic, realistic scan streams.
+//   RastroProtocol      the binary wire protocol: frames, handshake, batches, acks (no I/O).
+//   RastroAccess        tokens: creation, hashing, verification.
+//   RastroServer        `rastrod`: SwiftNIO listeners, HTTP, the group-commit writer, metrics, lifecycle.
+//   RastroClient        `rastro send`: a handheld's client, reconnecting and resending.
 //   RastroCLI           the `rastro` commands; the executables are thin shells.
 let package = Package(
     name: "rastro",
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "rastro", targets: ["rastro"]),
+        .executable(name: "rastrod", targets: ["rastrod"]),
         .library(name: "RastroStore", targets: ["RastroStore"]),
         .library(name: "RastroCSV", targets: ["RastroCSV"]),
         .library(name: "RastroGenerator", targets: ["RastroGenerator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -36,15 +48,45 @@ let package = Package(
         .target(name: "RastroCore"),
         .target(name: "RastroCSV", dependencies: ["RastroCore"]),
         .target(name: "RastroStore", dependencies: ["RastroCore", "CLMDB", "CZstd"]),
+        .target(name: "RastroProtocol", dependencies: ["RastroCore"]),
+        .target(
+            name: "RastroAccess",
+            dependencies: ["RastroCore", "RastroStore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
+            name: "RastroServer",
+            dependencies: [
+                "RastroCore", "RastroCSV", "RastroStore", "RastroProtocol", "RastroAccess",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .target(
+            name: "RastroClient",
+            dependencies: [
+                "RastroCore", "RastroCSV", "RastroProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .target(name: "RastroGenerator", dependencies: ["RastroCore"]),
         .target(
             name: "RastroCLI",
             dependencies: [
-                "RastroCore", "RastroCSV", "RastroStore", "RastroGenerator",
+                "RastroCore", "RastroCSV", "RastroStore", "RastroGenerator", "RastroAccess", "RastroClient", "RastroServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "rastro", dependencies: ["RastroCLI"]),
+        .executableTarget(
+            name: "rastro", dependencies: ["RastroCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
+            name: "rastrod", dependencies: ["RastroCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(
             name: "RastroTestSupport",
             dependencies: ["RastroCore", "RastroCSV", "RastroStore", "RastroGenerator"],
@@ -55,6 +97,11 @@ let package = Package(
         .testTarget(name: "RastroStoreTests", dependencies: ["RastroStore", "RastroCSV", "RastroGenerator", "RastroTestSupport"]),
         .testTarget(name: "RastroGeneratorTests", dependencies: ["RastroGenerator", "RastroCSV", "RastroTestSupport"]),
         .testTarget(name: "RastroCLITests", dependencies: ["RastroCLI", "RastroTestSupport"]),
+        .testTarget(name: "RastroProtocolTests", dependencies: ["RastroProtocol", "RastroTestSupport"]),
+        .testTarget(
+            name: "RastroServerTests",
+            dependencies: ["RastroServer", "RastroClient", "RastroAccess", "RastroTestSupport", "RastroCLI"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,12 +1,14 @@
 import ArgumentParser
 
 /// `rastro`: the analytics and administration CLI over a Rastro data directory.
-public struct Rastro: ParsableCommand {
+@available(macOS 10.15, macCatalyst 13, iOS 13, tvOS 13, watchOS 6, *)
+public struct Rastro: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "rastro",
         abstract: "Scan tracking for courier and document logistics: import, trace, analyse.",
         subcommands: [
             ImportCommand.self, TraceCommand.self, GenerateCommand.self, InfoCommand.self, InitCommand.self,
+            TokenCommand.self, AuditCommand.self, SendCommand.self,
         ])
 
     public init() {}

@@ -72,6 +72,34 @@ public final class CSVFileSource {
         return batch.count > startScans || rejects.count > startRejects || !(consumed == filled && endOfFile)
     }
 
+    /// The header line, once read by ``nextRawRecords(maximum:)``.
+    var rawHeader: [UInt8] = []
+
+    /// Up to `maximum` complete records as raw bytes (line ends included, the last one added if missing), with the
+    /// header line; `nil` at the end of the file.
+    public func nextRawRecords(maximum: Int) throws(CSVFileError) -> (header: [UInt8], rows: [UInt8], count: Int)? {
+        var rows: [UInt8] = []
+        var records = 0
+        while records < maximum {
+            if consumed == filled || (!endOfFile && filled - consumed < buffer.count / 2) { try refill() }
+            if consumed == filled && endOfFile { break }
+            let window = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[consumed..<filled])
+            let (used, found, header) = try reader.scanRawRecords(window, isFinal: endOfFile, maximum: maximum - records)
+            if let header { rawHeader = Array(window[header]) }
+            let rowStart = header?.upperBound ?? 0
+            if used > rowStart { rows.append(contentsOf: window[rowStart..<used]) }
+            consumed += used
+            records += found
+            if used == 0 {
+                if endOfFile { break }
+                try refill()
+            }
+        }
+        if let last = rows.last, last != UInt8(ascii: "\n") { rows.append(UInt8(ascii: "\n")) }
+        if rawHeader.last != UInt8(ascii: "\n") && !rawHeader.isEmpty { rawHeader.append(UInt8(ascii: "\n")) }
+        return records == 0 ? nil : (rawHeader, rows, records)
+    }
+
     /// Moves the unread tail to the front and reads more after it.
     func refill() throws(CSVFileError) {
         guard !endOfFile else { return }

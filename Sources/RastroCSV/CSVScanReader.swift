@@ -127,6 +127,48 @@ public final class CSVScanReader {
         return position
     }
 
+    /// Finds the boundaries of up to `maximum` records without validating them (clients that send raw CSV use it to
+    /// cut a file at record ends, quoted newlines included). The header, when this call reads it, is reported as the
+    /// byte range it occupies. Returns the bytes consumed and the records found.
+    public func scanRawRecords(
+        _ chunk: UnsafeRawBufferPointer, isFinal: Bool, maximum: Int
+    ) throws(CSVFileError) -> (consumed: Int, records: Int, header: Range<Int>?) {
+        guard let base = chunk.baseAddress, chunk.count > 0 else { return (0, 0, nil) }
+        let count = chunk.count
+        var position = 0
+        var headerRange: Range<Int>? = nil
+        if startOfStream {
+            if count < 3 && !isFinal { return (0, 0, nil) }
+            if count >= 3 && chunk[0] == 0xEF && chunk[1] == 0xBB && chunk[2] == 0xBF { position = 3 }
+            startOfStream = false
+        }
+        if header == nil {
+            let start = position
+            guard let next = try readHeader(base, count, from: position, isFinal: isFinal) else { return (position, 0, nil) }
+            headerRange = start..<next
+            position = next
+        }
+        var records = 0
+        while position < count && records < maximum {
+            switch scanRecord(base, count, from: position, delimiter: header!.delimiter, isFinal: isFinal) {
+            case .incomplete:
+                return (position, records, headerRange)
+            case .tooLong:
+                // Left for the server to reject: send the physical line as it is.
+                let lineEnd = findByte(UInt8(ascii: "\n"), base, from: position, to: count)
+                guard let lineEnd else { return (isFinal ? count : position, records + (isFinal ? 1 : 0), headerRange) }
+                position = lineEnd + 1
+                line += 1
+                records += 1
+            case .record(_, let next, let newlines, _):
+                line += newlines
+                if !isBlank(base) { records += 1 }
+                position = next
+            }
+        }
+        return (position, records, headerRange)
+    }
+
     /// Reads the header record; returns the position after it, or `nil` when more input is needed.
     func readHeader(_ base: UnsafeRawPointer, _ count: Int, from start: Int, isFinal: Bool) throws(CSVFileError) -> Int? {
         let lineEnd = findByte(UInt8(ascii: "\n"), base, from: start, to: count)

@@ -50,10 +50,11 @@ public struct InlineBytes: Hashable, Sendable, Comparable, CustomStringConvertib
 
     /// Calls `body` with the bytes.
     @inlinable
-    public func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
-        let words = self.words
-        return try withUnsafeBytes(of: words) { storage in
-            try body(UnsafeRawBufferPointer(rebasing: storage[0..<Int(storedCount)]))
+    public func withBytes<Result, Failure: Error>(_ body: (UnsafeRawBufferPointer) throws(Failure) -> Result) throws(Failure) -> Result {
+        var words = self.words
+        let count = Int(storedCount)
+        return try Swift.withUnsafeMutableBytes(of: &words) { storage throws(Failure) in
+            try body(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(storage)[0..<count]))
         }
     }
 

@@ -126,3 +126,20 @@ public struct ScanBatch: Sendable {
         scans.removeAll(keepingCapacity: true)
     }
 }
+
+extension ScanBatch {
+    /// Appends another batch's scans, moving their identifiers into this batch's arena.
+    public mutating func append(contentsOf other: ScanBatch) {
+        let shift = UInt32(bytes.count)
+        bytes.append(contentsOf: other.bytes)
+        scans.reserveCapacity(scans.count + other.scans.count)
+        for var scan in other.scans {
+            scan.trackingID.offset += shift
+            scan.messenger.offset += shift
+            scan.workCenter.offset += shift
+            scan.device.offset += shift
+            if scan.reason.length > 0 { scan.reason.offset += shift }
+            scans.append(scan)
+        }
+    }
+}

@@ -78,35 +78,13 @@ public struct ScanValidator: Sendable {
         } catch {
             throw Problem(.scannedAt, error.message)
         }
-        guard scannedAt >= Self.earliestMilliseconds else {
-            throw Problem(.scannedAt, "is before 2000-01-01; the handheld's clock is wrong")
-        }
-        guard scannedAt <= receivedAt + limits.clockSkewAheadMilliseconds else {
-            let hours = (scannedAt - receivedAt) / 3_600_000
-            throw Problem(.scannedAt, "is \(hours) h after it was received; the handheld's clock is ahead")
-        }
+        try checkTime(scannedAt, receivedAt: receivedAt)
         try check(fields.messenger, .messenger, limits.identifierBytes)
         try check(fields.workCenter, .workCenter, limits.identifierBytes)
         try check(fields.device, .device, limits.identifierBytes)
         let seq: UInt64
         do throws(FieldProblem) { seq = try Decimal64.parse(fields.seq) } catch { throw Problem(.seq, error.message) }
-        var reasonBytes = fields.reason
-        var canonicalReason: InlineBytes? = nil
-        if reasonBytes.isEmpty {
-            if event.requiresReason { throw Problem(.reason, "is required for \(event.code)") }
-        } else {
-            try check(reasonBytes, .reason, limits.identifierBytes)
-            if let reasons {
-                guard let entry = reasons.entry(for: reasonBytes) else {
-                    throw Problem(
-                        .reason, "'\(String(decoding: reasonBytes, as: UTF8.self))' is not in the reason catalog")
-                }
-                guard entry.applies(to: event) else {
-                    throw Problem(.reason, "'\(entry.code)' does not apply to \(event.code)")
-                }
-                canonicalReason = entry.code
-            }
-        }
+        let canonicalReason = try checkReason(fields.reason, event: event)
         var latitude: Int32 = 0
         var longitude: Int32 = 0
         let hasLocation = !fields.latitude.isEmpty || !fields.longitude.isEmpty
@@ -120,22 +98,141 @@ public struct ScanValidator: Sendable {
                 longitude = try Coordinate.parse(fields.longitude, limitDegrees: 180)
             } catch { throw Problem(.longitude, error.message) }
         }
-        let trackingID = batch.store(fields.trackingID)
-        let messenger = batch.store(fields.messenger)
-        let workCenter = batch.store(fields.workCenter)
-        let device = batch.store(fields.device)
-        let reason: ByteSpan
-        if let canonicalReason {
-            reason = canonicalReason.withBytes { batch.store($0) }
-        } else {
-            reason = reasonBytes.isEmpty ? .empty : batch.store(reasonBytes)
+        store(
+            trackingID: fields.trackingID, messenger: fields.messenger, workCenter: fields.workCenter, device: fields.device,
+            reason: fields.reason, canonicalReason: canonicalReason, scannedAt: scannedAt, receivedAt: receivedAt, seq: seq,
+            latitude: latitude, longitude: longitude, event: event, hasLocation: hasLocation, source: source, to: &batch)
+    }
+
+    /// A scan whose times, numbers and event are already typed (the binary protocol): the same rules as text.
+    /// Identifiers come as inline bytes (at most 40; longer ones are rejected by the decoder with the same message
+    /// this validator would give).
+    public struct TypedFields {
+        public var trackingID: InlineBytes
+        public var event: Event
+        public var scannedAt: Int64
+        public var messenger: InlineBytes
+        public var workCenter: InlineBytes
+        public var device: InlineBytes
+        public var seq: UInt64
+        /// `nil` when the scan has no reason.
+        public var reason: InlineBytes?
+        /// 1e-7 degree, when the scan has a location.
+        public var location: (latitude: Int32, longitude: Int32)?
+
+        @inlinable
+        public init(
+            trackingID: InlineBytes, event: Event, scannedAt: Int64, messenger: InlineBytes, workCenter: InlineBytes,
+            device: InlineBytes, seq: UInt64, reason: InlineBytes?, location: (latitude: Int32, longitude: Int32)?
+        ) {
+            self.trackingID = trackingID
+            self.event = event
+            self.scannedAt = scannedAt
+            self.messenger = messenger
+            self.workCenter = workCenter
+            self.device = device
+            self.seq = seq
+            self.reason = reason
+            self.location = location
         }
-        reasonBytes = UnsafeRawBufferPointer(start: nil, count: 0)
+    }
+
+    /// Validates typed fields and appends the scan to `batch`; on failure the batch is unchanged.
+    @inlinable
+    public mutating func append(
+        typed fields: TypedFields, receivedAt: Int64, source: UInt32, to batch: inout ScanBatch
+    ) throws(Problem) {
+        try check(fields.trackingID, .trackingID, limits.trackingIDBytes)
+        try checkTime(fields.scannedAt, receivedAt: receivedAt)
+        try check(fields.messenger, .messenger, limits.identifierBytes)
+        try check(fields.workCenter, .workCenter, limits.identifierBytes)
+        try check(fields.device, .device, limits.identifierBytes)
+        let reasonBytes = fields.reason ?? InlineBytes(UnsafeRawBufferPointer(start: nil, count: 0))
+        let canonicalReason = try reasonBytes.withBytes { bytes throws(Problem) in try checkReason(bytes, event: fields.event) }
+        if let (latitude, longitude) = fields.location {
+            guard Int64(latitude).magnitude <= 90 * UInt64(Coordinate.unitsPerDegree) else {
+                throw Problem(.latitude, "\(Coordinate.format(latitude)) is outside ±90 degrees")
+            }
+            guard Int64(longitude).magnitude <= 180 * UInt64(Coordinate.unitsPerDegree) else {
+                throw Problem(.longitude, "\(Coordinate.format(longitude)) is outside ±180 degrees")
+            }
+        }
+        fields.trackingID.withBytes { tracking in
+            fields.messenger.withBytes { messenger in
+                fields.workCenter.withBytes { center in
+                    fields.device.withBytes { device in
+                        reasonBytes.withBytes { reason in
+                            store(
+                                trackingID: tracking, messenger: messenger, workCenter: center, device: device,
+                                reason: reason, canonicalReason: canonicalReason, scannedAt: fields.scannedAt,
+                                receivedAt: receivedAt, seq: fields.seq, latitude: fields.location?.latitude ?? 0,
+                                longitude: fields.location?.longitude ?? 0, event: fields.event,
+                                hasLocation: fields.location != nil, source: source, to: &batch)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @inlinable
+    func check(_ value: InlineBytes, _ field: ScanField, _ maximum: Int) throws(Problem) {
+        if let problem = value.withBytes({ Identifier.problem($0, maximumBytes: maximum) }) { throw Problem(field, problem) }
+    }
+
+    /// `scanned_at` must be after 2000 and not later than a day after the scan was received.
+    @inlinable
+    func checkTime(_ scannedAt: Int64, receivedAt: Int64) throws(Problem) {
+        guard scannedAt >= Self.earliestMilliseconds else {
+            throw Problem(.scannedAt, "is before 2000-01-01; the handheld's clock is wrong")
+        }
+        guard scannedAt <= receivedAt + limits.clockSkewAheadMilliseconds else {
+            let hours = (scannedAt - receivedAt) / 3_600_000
+            throw Problem(.scannedAt, "is \(hours) h after it was received; the handheld's clock is ahead")
+        }
+    }
+
+    /// Checks a reason against the event and the catalog; returns the catalog's spelling when there is a catalog.
+    @inlinable
+    func checkReason(_ reason: UnsafeRawBufferPointer, event: Event) throws(Problem) -> InlineBytes? {
+        if reason.isEmpty {
+            if event.requiresReason { throw Problem(.reason, "is required for \(event.code)") }
+            return nil
+        }
+        try check(reason, .reason, limits.identifierBytes)
+        guard let reasons else { return nil }
+        guard let entry = reasons.entry(for: reason) else {
+            throw Problem(.reason, "'\(String(decoding: reason, as: UTF8.self))' is not in the reason catalog")
+        }
+        guard entry.applies(to: event) else {
+            throw Problem(.reason, "'\(entry.code)' does not apply to \(event.code)")
+        }
+        return entry.code
+    }
+
+    /// Copies a validated scan's identifiers into the batch's arena and appends it.
+    @inlinable
+    func store(
+        trackingID: UnsafeRawBufferPointer, messenger: UnsafeRawBufferPointer, workCenter: UnsafeRawBufferPointer,
+        device: UnsafeRawBufferPointer, reason reasonBytes: UnsafeRawBufferPointer, canonicalReason: InlineBytes?,
+        scannedAt: Int64, receivedAt: Int64, seq: UInt64, latitude: Int32, longitude: Int32, event: Event,
+        hasLocation: Bool, source: UInt32, to batch: inout ScanBatch
+    ) {
+        let trackingSpan = batch.store(trackingID)
+        let messengerSpan = batch.store(messenger)
+        let centerSpan = batch.store(workCenter)
+        let deviceSpan = batch.store(device)
+        let reasonSpan: ByteSpan
+        if let canonicalReason {
+            reasonSpan = canonicalReason.withBytes { batch.store($0) }
+        } else {
+            reasonSpan = reasonBytes.isEmpty ? .empty : batch.store(reasonBytes)
+        }
         batch.scans.append(
             Scan(
-                trackingID: trackingID, messenger: messenger, workCenter: workCenter, device: device, reason: reason,
-                scannedAt: scannedAt, receivedAt: receivedAt, seq: seq, latitude: latitude, longitude: longitude,
-                event: event, hasLocation: hasLocation, source: source))
+                trackingID: trackingSpan, messenger: messengerSpan, workCenter: centerSpan, device: deviceSpan,
+                reason: reasonSpan, scannedAt: scannedAt, receivedAt: receivedAt, seq: seq, latitude: latitude,
+                longitude: longitude, event: event, hasLocation: hasLocation, source: source))
     }
 
     @inlinable

@@ -39,8 +39,7 @@ struct ImportCommand: ParsableCommand {
 
     func run() throws {
         let store = try Store(directory: dataOptions.directory, timeZone: timezone)
-        let catalogs = try DataDirectoryCatalogs.load(dataOptions.directory)
-        let validator = ScanValidator(zone: store.zone, events: catalogs.events, reasons: catalogs.reasons, limits: store.limits)
+        let validator = try store.validator()
         var rejectsOutput: [UInt8] = []
         if rejects != nil { CSVWriter.appendRow(["file", "line", "field", "reason", "record"], to: &rejectsOutput) }
         var totals = IngestReport()

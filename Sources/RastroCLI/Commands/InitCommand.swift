@@ -29,7 +29,7 @@ struct InitCommand: ParsableCommand {
         if let aliases {
             guard let text = try readFileIfPresent(aliases) else { throw ValidationError("no such file: \(aliases)") }
             do { _ = try EventCatalog(csv: text) } catch { throw ValidationError("\(aliases): \(error)") }
-            try writeFile(dataOptions.directory + "/" + DataDirectoryCatalogs.eventsFile, Array(text.utf8))
+            try writeFile(dataOptions.directory + "/" + Store.eventCatalogFile, Array(text.utf8))
         }
         if let reasons {
             let text: String
@@ -40,7 +40,7 @@ struct InitCommand: ParsableCommand {
                 text = contents
             }
             do { _ = try ReasonCatalog(csv: text) } catch { throw ValidationError("\(reasons): \(error)") }
-            try writeFile(dataOptions.directory + "/" + DataDirectoryCatalogs.reasonsFile, Array(text.utf8))
+            try writeFile(dataOptions.directory + "/" + Store.reasonCatalogFile, Array(text.utf8))
         }
         Console.out("initialised \(dataOptions.directory) (time zone \(store.zone.identifier))\n")
     }

@@ -23,45 +23,9 @@ struct DataOptions: ParsableArguments {
     }
 }
 
-/// The catalogs of a data directory: its own files when present, the standard ones otherwise.
-struct DataDirectoryCatalogs {
-    var events: EventCatalog
-    var reasons: ReasonCatalog?
-
-    static let eventsFile = "event-aliases.csv"
-    static let reasonsFile = "reasons.csv"
-
-    static func load(_ directory: String) throws -> DataDirectoryCatalogs {
-        var catalogs = DataDirectoryCatalogs(events: .standard, reasons: nil)
-        if let text = try readFileIfPresent(directory + "/" + eventsFile) {
-            do { catalogs.events = try EventCatalog(csv: text) } catch {
-                throw ValidationError("\(directory)/\(eventsFile): \(error)")
-            }
-        }
-        if let text = try readFileIfPresent(directory + "/" + reasonsFile) {
-            do { catalogs.reasons = try ReasonCatalog(csv: text) } catch {
-                throw ValidationError("\(directory)/\(reasonsFile): \(error)")
-            }
-        }
-        return catalogs
-    }
-}
-
 /// The whole contents of a file, or `nil` when it does not exist.
 func readFileIfPresent(_ path: String) throws -> String? {
-    guard let file = fopen(path, "rb") else {
-        if errno == ENOENT { return nil }
-        throw ValidationError("cannot read \(path): \(String(cString: strerror(errno)))")
-    }
-    defer { fclose(file) }
-    var contents: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65_536)
-    while true {
-        let count = fread(&buffer, 1, buffer.count, file)
-        if count == 0 { break }
-        contents.append(contentsOf: buffer[0..<count])
-    }
-    return String(decoding: contents, as: UTF8.self)
+    try Store.readFile(path)
 }
 
 /// Writes a whole file.

@@ -1,3 +1,5 @@
+import RastroCore
+
 /// The envelope of values that may be stored compressed: a format byte, then the payload raw or as a zstd frame.
 ///
 /// ```

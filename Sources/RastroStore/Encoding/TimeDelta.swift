@@ -1,3 +1,5 @@
+import RastroCore
+
 /// Time differences as varint payloads with one bit saying whether they count seconds or milliseconds.
 ///
 /// Most handhelds report whole seconds, some report milliseconds; a block-wide unit would fall back to milliseconds

@@ -1,3 +1,4 @@
+import RastroCore
 internal import CZstd
 
 /// zstd compression with reused contexts (`ZSTD_createCCtx`, `ZSTD_compressCCtx`, `ZSTD_decompressDCtx`).

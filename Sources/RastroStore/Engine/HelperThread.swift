@@ -1,3 +1,5 @@
+import RastroCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

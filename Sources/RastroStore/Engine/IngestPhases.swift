@@ -1,3 +1,5 @@
+import RastroCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -20,6 +22,16 @@ public struct IngestPhases: Sendable, Equatable {
     public var indexParts = [Double](repeating: 0, count: 5)
 
     public init() {}
+
+    /// Adds one commit's measurements.
+    mutating func add(_ commit: IngestPhases) {
+        for index in seconds.indices { seconds[index] += commit.seconds[index] }
+        for index in timelineParts.indices { timelineParts[index] += commit.timelineParts[index] }
+        for index in indexParts.indices { indexParts[index] += commit.indexParts[index] }
+        blocksRewritten += commit.blocksRewritten
+        scansRewritten += commit.scansRewritten
+        commits += 1
+    }
 
     static func now() -> Double {
         var time = timespec()

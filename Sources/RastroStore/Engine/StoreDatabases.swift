@@ -1,3 +1,5 @@
+import RastroCore
+
 /// The named databases of a store (docs/storage.md §2).
 struct StoreDatabases: Sendable {
     let meta: Database
@@ -10,10 +12,10 @@ struct StoreDatabases: Sendable {
     let durations: Database
     let current: Database
     let touched: Database
-
-    static let names = [
-        "meta", "entities", "names", "items", "seqs", "cells", "daystates", "durations", "current", "touched",
-    ]
+    let tokens: Database
+    let tokenHashes: Database
+    let audit: Database
+    let replays: Database
 
     init(environment: Environment, create: Bool) throws {
         meta = try environment.database("meta", create: create)
@@ -26,9 +28,15 @@ struct StoreDatabases: Sendable {
         durations = try environment.database("durations", create: create)
         current = try environment.database("current", create: create)
         touched = try environment.database("touched", create: create)
+        tokens = try environment.database("tokens", create: create)
+        tokenHashes = try environment.database("tokenhashes", create: create)
+        audit = try environment.database("audit", create: create)
+        replays = try environment.database("acks", create: create)
     }
 
-    var all: [Database] { [meta, entities, names, items, seqs, cells, dayStates, durations, current, touched] }
+    var all: [Database] {
+        [meta, entities, names, items, seqs, cells, dayStates, durations, current, touched, tokens, tokenHashes, audit, replays]
+    }
 }
 
 /// Keys of the `meta` database.

@@ -87,6 +87,26 @@ struct WriteSession {
         self.buffers.deltas.removeAll()
     }
 
+    /// The report of the scans `range` of the batch, with problem indexes counted from the range's start.
+    func report(for range: Range<Int>) -> IngestReport {
+        var report = IngestReport()
+        for index in range {
+            switch buffers.status[index] {
+            case .accepted: report.accepted += 1
+            case .duplicate: report.duplicates += 1
+            case .conflict: report.conflicts += 1
+            case .rejected: report.rejected += 1
+            default: break
+            }
+        }
+        for problem in self.report.problems where range.contains(problem.index) {
+            var moved = problem
+            moved.index -= range.lowerBound
+            report.problems.append(moved)
+        }
+        return report
+    }
+
     /// Runs every step; the caller commits.
     mutating func run() throws {
         let count = batch.count

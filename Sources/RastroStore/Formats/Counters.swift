@@ -1,3 +1,5 @@
+import RastroCore
+
 /// The store's running counters, kept in `meta` and rewritten by every commit.
 public struct Counters: Sendable, Equatable {
     /// The next item id to assign (item ids are dense from 0).

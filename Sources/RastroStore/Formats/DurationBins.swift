@@ -1,3 +1,5 @@
+import RastroCore
+
 /// Log-linear bins over milliseconds for task durations.
 ///
 /// Values below 128 ms have a bin each; above, every power of two is split into 64 equal bins. A bin's reported

@@ -1,3 +1,5 @@
+import RastroCore
+
 /// One count of a histogram set: key (a work centre or messenger id), bin, count.
 public struct HistogramCell: Sendable, Equatable, Comparable {
     public var key: UInt32

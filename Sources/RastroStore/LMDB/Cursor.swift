@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import RastroCore
 internal import CLMDB
 
 /// A cursor over one database, valid only inside ``Transaction/withCursor(_:_:)``.

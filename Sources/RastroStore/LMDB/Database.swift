@@ -1,3 +1,4 @@
+import RastroCore
 internal import CLMDB
 
 /// A named database inside an ``Environment`` (an `MDB_dbi`). Handles are opened once and shared by all threads.

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import RastroCore
 internal import CLMDB
 
 /// An LMDB environment: one memory-mapped file, many named databases, one writer at a time, readers that never

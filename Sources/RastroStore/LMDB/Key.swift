@@ -1,3 +1,5 @@
+import RastroCore
+
 /// A database key of up to 48 bytes, built on the stack from big-endian integers and identifier bytes.
 ///
 /// Fixed-width big-endian integers make byte order equal to numeric order, so LMDB's default comparison sorts keys

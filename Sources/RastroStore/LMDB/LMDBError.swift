@@ -1,3 +1,4 @@
+import RastroCore
 internal import CLMDB
 
 /// A failed LMDB call: the C function, the result code and its C name, e.g.

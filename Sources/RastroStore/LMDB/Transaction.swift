@@ -1,3 +1,4 @@
+import RastroCore
 internal import CLMDB
 
 /// A transaction, valid only inside the ``Environment/read(_:)`` or ``Environment/write(_:)`` closure that received

@@ -1,5 +1,5 @@
-/// A growable scratch buffer that appends the primitives of Rastro's storage formats: bytes, LEB128 varints and
-/// zigzag varints.
+/// A growable scratch buffer that appends the primitives of Rastro's storage and wire formats: bytes, LEB128 varints
+/// and zigzag varints.
 ///
 /// A class on purpose: one writer is a reusable scratch buffer owned by one encoder, passed by reference and never
 /// copied, and its appends are unchecked pointer stores after a single capacity check — `[UInt8].append` costs a

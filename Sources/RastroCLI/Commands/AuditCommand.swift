@@ -1,0 +1,46 @@
+import ArgumentParser
+import RastroCore
+import RastroStore
+
+/// `rastro audit`: committed batches, administrative actions and refused connections.
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit", abstract: "List the audit trail: batches, token changes, imports, refusals.")
+
+    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var formatOption: FormatOption
+
+    @Option(name: .long, help: ArgumentHelp("Only entries at or after this date or timestamp (site time zone).", valueName: "T"))
+    var since: String?
+
+    @Option(name: .long, help: "At most this many entries.")
+    var limit = 10_000
+
+    func run() throws {
+        let store = try dataOptions.openForReading()
+        var zone = store.zone
+        var start: Int64 = 0
+        if let since { start = try parseInstant(since, zone: &zone) }
+        let records = try store.auditRecords(since: start, limit: limit)
+        let rows: [[ReportValue]] = records.map { record in
+            [
+                .text(Timestamp.format(record.time, zone: &zone)), .text(record.kind.name),
+                record.token == 0 ? .null : .integer(record.token), .text(record.channel), .text(record.source),
+                .integer(record.accepted), .integer(record.duplicates), .integer(record.conflicts), .integer(record.rejected),
+                .text(record.detail),
+            ]
+        }
+        let columns = ["time", "action", "token", "channel", "source", "accepted", "duplicates", "conflicts", "rejected", "detail"]
+        Console.out(ReportTable(columns: columns, rows: rows).render(formatOption.resolved))
+    }
+}
+
+/// A date (local midnight in the site zone) or a timestamp, as UTC milliseconds.
+func parseInstant(_ text: String, zone: inout SiteTimeZone) throws -> Int64 {
+    if let date = parseDate(text) { return zone.startOfDay(Int32(date.daysSinceEpoch)) }
+    do {
+        return try Timestamp.parse(text, zone: &zone)
+    } catch {
+        throw ValidationError("'\(text)' is neither a date (YYYY-MM-DD) nor a timestamp: \(error)")
+    }
+}

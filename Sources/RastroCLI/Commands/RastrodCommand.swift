@@ -1,0 +1,64 @@
+import ArgumentParser
+import Logging
+import RastroServer
+
+/// `rastrod`: the ingest server.
+@available(macOS 10.15, macCatalyst 13, iOS 13, tvOS 13, watchOS 6, *)
+public struct Rastrod: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "rastrod",
+        abstract: "The Rastro ingest server: binary frames, CSV lines and HTTP, acknowledged only once durable.",
+        discussion: """
+            SIGTERM or SIGINT stops accepting connections, lets every connection finish what it sent and receive its \
+            acknowledgements, commits what is queued and closes the store.
+            """)
+
+    @OptionGroup var dataOptions: DataOptions
+    @Option(name: .long, help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(name: .long, help: "Binary protocol port (0: any free port).") var binaryPort = 7400
+    @Option(name: .long, help: "CSV line protocol port.") var csvPort = 7401
+    @Option(name: .long, help: "HTTP port.") var httpPort = 7480
+    @Option(name: .long, help: "Largest binary frame, in bytes.") var frameBytes = ServerLimits().frameBytes
+    @Option(name: .long, help: "Longest CSV record or AUTH line, in bytes.") var lineBytes = ServerLimits().lineBytes
+    @Option(name: .long, help: "Most scans per batch.") var batchScans = ServerLimits().scansPerBatch
+    @Option(name: .long, help: "Most open connections.") var maxConnections = ServerLimits().connections
+    @Option(name: .long, help: "Close connections idle this long, in seconds.") var idleTimeout = ServerLimits().idleTimeoutSeconds
+    @Option(name: .long, help: "Most scans per commit.") var commitScans = ServerLimits().commitScans
+    @Option(name: .long, help: "Longest wait for company before a commit, in milliseconds.") var commitWindow = ServerLimits().commitWindowMilliseconds
+    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
+
+    public init() {}
+
+    public func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        for (name, value) in [("--frame-bytes", frameBytes), ("--line-bytes", lineBytes), ("--batch-scans", batchScans),
+            ("--max-connections", maxConnections), ("--idle-timeout", idleTimeout), ("--commit-scans", commitScans)]
+        where value <= 0 {
+            throw ValidationError("\(name) must be positive")
+        }
+        guard commitWindow >= 0 else { throw ValidationError("--commit-window must not be negative") }
+    }
+
+    public func run() async throws {
+        let level = Logger.Level(rawValue: logLevel)!
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var configuration = ServerConfiguration(dataDirectory: dataOptions.directory)
+        configuration.host = host
+        configuration.binaryPort = binaryPort
+        configuration.csvPort = csvPort
+        configuration.httpPort = httpPort
+        configuration.limits.frameBytes = frameBytes
+        configuration.limits.lineBytes = lineBytes
+        configuration.limits.scansPerBatch = batchScans
+        configuration.limits.connections = maxConnections
+        configuration.limits.idleTimeoutSeconds = idleTimeout
+        configuration.limits.commitScans = commitScans
+        configuration.limits.commitWindowMilliseconds = commitWindow
+        let server = try RastroServer(configuration: configuration, logger: Logger(label: "rastrod"))
+        try await server.run()
+    }
+}

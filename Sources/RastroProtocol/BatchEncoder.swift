@@ -1,0 +1,81 @@
+import RastroCore
+
+/// Writes `batch` frames (client side), docs/protocol.md §4:
+///
+/// ```
+/// batch := batchNumber: varint | scans: varint | baseTime: zigzag varint (ms) | scan × scans
+/// scan  := flags: u8 (bit 0 reason, bit 1 location) | event: u8 | trackingID | Δtime: zigzag
+///          | messenger: ref | workCenter: ref | device: ref | Δseq: zigzag | [reason: ref] | [Δlat: zigzag Δlon: zigzag]
+/// trackingID := shared: u8 | suffixLength: u8 | suffix      (against the previous scan's tracking id)
+/// ref        := index: varint, and when index = dictionary size: length: u8 | bytes (a new entry)
+/// ```
+/// `Δtime` is against the previous scan (the first against `baseTime`), `Δseq` is `seq − previous seq − 1` (wrapping;
+/// the first against 0), `Δlat`/`Δlon` against the previous scan with a location (the first against 0), all in
+/// milliseconds and 1e-7 degree.
+public struct BatchEncoder: Sendable {
+    var dictionary = ConnectionDictionary()
+
+    public init() {}
+
+    /// Encodes scans `range` of `batch` as the payload of batch `number`.
+    public mutating func encode(_ batch: ScanBatch, _ range: Range<Int>, number: UInt64, into writer: ByteWriter) {
+        writer.varint(number)
+        writer.varint(range.count)
+        let baseTime = range.isEmpty ? 0 : batch.scans[range.lowerBound].scannedAt
+        writer.zigzag(baseTime)
+        var previousTime = baseTime
+        var previousSeq: UInt64 = 0
+        var previousLatitude: Int64 = 0
+        var previousLongitude: Int64 = 0
+        var previousTracking = InlineBytes(UnsafeRawBufferPointer(start: nil, count: 0))
+        for index in range {
+            let scan = batch.scans[index]
+            var flags: UInt8 = 0
+            if scan.reason.length > 0 { flags |= 1 }
+            if scan.hasLocation { flags |= 2 }
+            writer.byte(flags)
+            writer.byte(scan.event.rawValue)
+            let tracking = batch.inline(scan.trackingID)
+            tracking.withBytes { current in
+                previousTracking.withBytes { before in
+                    var shared = 0
+                    let limit = min(current.count, before.count)
+                    while shared < limit && current[shared] == before[shared] { shared += 1 }
+                    writer.byte(UInt8(shared))
+                    writer.byte(UInt8(current.count - shared))
+                    writer.append(UnsafeRawBufferPointer(rebasing: current[shared...]))
+                }
+            }
+            previousTracking = tracking
+            writer.zigzag(scan.scannedAt &- previousTime)
+            previousTime = scan.scannedAt
+            reference(batch.inline(scan.messenger), writer)
+            reference(batch.inline(scan.workCenter), writer)
+            reference(batch.inline(scan.device), writer)
+            writer.zigzag(Int64(bitPattern: scan.seq &- previousSeq &- 1))
+            previousSeq = scan.seq
+            if scan.reason.length > 0 { reference(batch.inline(scan.reason), writer) }
+            if scan.hasLocation {
+                writer.zigzag(Int64(scan.latitude) &- previousLatitude)
+                writer.zigzag(Int64(scan.longitude) &- previousLongitude)
+                previousLatitude = Int64(scan.latitude)
+                previousLongitude = Int64(scan.longitude)
+            }
+        }
+    }
+
+    mutating func reference(_ value: InlineBytes, _ writer: ByteWriter) {
+        if let index = dictionary.indexes[value] {
+            writer.varint(index)
+            return
+        }
+        precondition(dictionary.count < ConnectionDictionary.capacity, "more distinct strings than one connection may define")
+        writer.varint(dictionary.count)
+        value.withBytes { bytes in
+            writer.byte(UInt8(bytes.count))
+            writer.append(bytes)
+        }
+        dictionary.indexes[value] = dictionary.count
+        dictionary.entries.append(value)
+    }
+}

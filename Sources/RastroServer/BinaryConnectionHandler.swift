@@ -1,0 +1,210 @@
+import Logging
+import NIOCore
+import RastroCore
+import RastroProtocol
+import RastroStore
+
+/// One handheld or gateway speaking the binary protocol (docs/protocol.md).
+///
+/// The token is checked on the first frame, before any batch is parsed. Each batch is decoded and validated here, on
+/// the event loop, then queued for the writer; its ack goes out once the group commit holding it is durable. A
+/// connection with too many batches in flight, or a writer with too much queued, stops reading: TCP carries the
+/// backpressure to the client instead of memory growing here.
+final class BinaryConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = InboundFrame
+    typealias OutboundOut = ByteBuffer
+
+    enum State {
+        case awaitingHello
+        case ready(token: TokenRecord, session: UInt64, decoder: BatchDecoder)
+        case closing
+    }
+
+    let server: ServerContext
+    var state = State.awaitingHello
+    var peer = "unknown"
+    var inFlight = 0
+    var reading = true
+    var closeWhenIdle = false
+
+    init(server: ServerContext) { self.server = server }
+
+    func channelActive(context: ChannelHandlerContext) {
+        peer = peerDescription(context.channel)
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let registered = server.connections.register(self) {
+            bound.eventLoop.execute { bound.value.0.beginClose(context: bound.value.1) }
+        }
+        if !registered {
+            let error = server.connections.isDraining
+                ? ProtocolError(.shuttingDown, "the server is shutting down")
+                : ProtocolError(.tooManyConnections, "the server holds \(server.limits.connections) connections already")
+            fail(context: context, error)
+            return
+        }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        server.connections.unregister(self)
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        server.metrics.bytesIn.increment(by: frame.payload.readableBytes + Frame.overheadBytes)
+        switch state {
+        case .awaitingHello:
+            guard frame.type == .hello else {
+                fail(context: context, ProtocolError(.unexpectedFrame, "the first frame must be a hello, not \(frame.type)"))
+                return
+            }
+            do throws(ProtocolError) {
+                let hello = try frame.payload.withUnsafeReadableBytes { bytes throws(ProtocolError) in try Hello.decode(bytes) }
+                switch server.authorize(hello.token, peer: peer, channel: "binary") {
+                case .failure(let refusal):
+                    fail(context: context, ProtocolError(refusal.isAnalyst ? .forbidden : .unauthorized, "\(refusal)"))
+                case .success(let token):
+                    state = .ready(
+                        token: token, session: hello.session,
+                        decoder: BatchDecoder(validator: server.validator, maximumScans: server.limits.scansPerBatch))
+                    server.logger.info("connected", metadata: ["peer": "\(peer)", "channel": "binary", "token": "\(token.id)", "client": "\(hello.client)"])
+                    let welcome = Welcome(maximumFrameBytes: server.limits.frameBytes, maximumScansPerBatch: server.limits.scansPerBatch)
+                    write(context: context, .welcome, welcome.encode())
+                }
+            } catch {
+                fail(context: context, error)
+            }
+        case .ready(let token, let session, var decoder):
+            guard frame.type == .batch else {
+                fail(context: context, ProtocolError(.unexpectedFrame, "expected a batch, got \(frame.type)"))
+                return
+            }
+            var batch = ScanBatch()
+            var rejections: [BatchDecoder.Rejection] = []
+            let number: UInt64
+            do throws(ProtocolError) {
+                number = try frame.payload.withUnsafeReadableBytes { bytes throws(ProtocolError) in
+                    try decoder.decode(bytes, receivedAt: serverMilliseconds(), into: &batch, rejections: &rejections)
+                }
+            } catch {
+                fail(context: context, error)
+                return
+            }
+            state = .ready(token: token, session: session, decoder: decoder)
+            submit(context: context, batch: batch, rejections: rejections, number: number, token: token, session: session)
+        case .closing:
+            break
+        }
+    }
+
+    func submit(
+        context: ChannelHandlerContext, batch: ScanBatch, rejections: [BatchDecoder.Rejection], number: UInt64,
+        token: TokenRecord, session: UInt64
+    ) {
+        var batch = batch
+        var early = rejections.map { Ack.Problem(index: $0.index, code: .invalid, field: $0.field, message: $0.message) }
+        for (index, message) in enforceDevice(token, on: &batch) {
+            early.append(Ack.Problem(index: index, code: .forbiddenDevice, field: .device, message: message))
+        }
+        server.metrics.countRejected(early.count)
+        server.metrics.batchScans.record(batch.count + early.count)
+        let builder = AckBuilder(batch: number, early: early, sources: batch.scans.map(\.source))
+        let request = IngestRequest(
+            batch: batch, replayKey: ReplayKey(token: token.id, session: session, number: number),
+            encodeReplay: { builder.ack($0).encode() },
+            audit: AuditRecord(time: serverMilliseconds(), kind: .batch, token: token.id, source: peer, channel: "binary", rejected: early.count))
+        inFlight += 1
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        server.writer.submit(request) { result in
+            bound.eventLoop.execute { bound.value.0.acknowledge(context: bound.value.1, result) }
+        }
+        updateReading(context: context)
+    }
+
+    func acknowledge(context: ChannelHandlerContext, _ result: Result<IngestResponse, any Error>) {
+        inFlight -= 1
+        switch result {
+        case .success(.committed(_, let replay?)), .success(.replayed(let replay)):
+            write(context: context, .ack, replay)
+        case .success(.committed(_, nil)):
+            preconditionFailure("binary batches always store their answer")
+        case .failure(let error):
+            fail(context: context, ProtocolError(error is WriterStopped ? .shuttingDown : .internalError, "\(error)"))
+            return
+        }
+        if closeWhenIdle && inFlight == 0 {
+            context.close(promise: nil)
+            return
+        }
+        updateReading(context: context)
+    }
+
+    /// Reads while this connection and the writer have room; otherwise waits for them.
+    func updateReading(context: ChannelHandlerContext) {
+        let shouldRead = !closeWhenIdle && inFlight < server.limits.batchesInFlight && !server.writer.isCongested
+        if shouldRead == reading { return }
+        reading = shouldRead
+        context.channel.setOption(ChannelOptions.autoRead, value: shouldRead).whenComplete { _ in }
+        if !shouldRead && inFlight < server.limits.batchesInFlight && !closeWhenIdle {
+            // Paused by the writer's queue: resume when it drains.
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            server.writer.whenDrained {
+                bound.eventLoop.execute { bound.value.0.updateReading(context: bound.value.1) }
+            }
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read, inFlight == 0, reading {
+            fail(context: context, ProtocolError(.idleTimeout, "nothing received for \(server.limits.idleTimeoutSeconds) s"))
+            return
+        }
+        if case .inputClosed = event as? ChannelEvent {
+            // The client has sent everything: answer what is in flight, then close.
+            beginClose(context: context)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let error = error as? ProtocolError {
+            fail(context: context, error)
+        } else {
+            server.logger.debug("connection error", metadata: ["peer": "\(peer)", "error": "\(error)"])
+            context.close(promise: nil)
+        }
+    }
+
+    /// Stops reading, lets the batches in flight be acknowledged, then closes (graceful shutdown, end of input).
+    func beginClose(context: ChannelHandlerContext) {
+        closeWhenIdle = true
+        if reading {
+            reading = false
+            context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+        }
+        if inFlight == 0 { context.close(promise: nil) }
+    }
+
+    /// Sends an error frame and closes: the batches in flight are still committed, but their acks are not sent.
+    func fail(context: ChannelHandlerContext, _ error: ProtocolError) {
+        if case .closing = state { return }
+        state = .closing
+        server.logger.info("closing", metadata: ["peer": "\(peer)", "error": "\(error)"])
+        let writer = ByteWriter(reservingCapacity: 64)
+        ErrorFrame.encode(error).withUnsafeBytes { Frame.append(.error, payload: $0, to: writer) }
+        var buffer = context.channel.allocator.buffer(capacity: writer.count)
+        writer.withBytes { _ = buffer.writeBytes($0) }
+        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in context.close(promise: nil) }
+    }
+
+    func write(context: ChannelHandlerContext, _ type: FrameType, _ payload: [UInt8]) {
+        var buffer = context.channel.allocator.buffer(capacity: payload.count + Frame.overheadBytes)
+        let writer = ByteWriter(reservingCapacity: payload.count + Frame.overheadBytes)
+        payload.withUnsafeBytes { Frame.append(type, payload: $0, to: writer) }
+        writer.withBytes { _ = buffer.writeBytes($0) }
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+    }
+}
+

@@ -1,0 +1,34 @@
+import NIOCore
+import RastroProtocol
+
+/// One frame of the binary protocol, its payload still in the connection's buffer.
+struct InboundFrame {
+    var type: FrameType
+    var payload: ByteBuffer
+}
+
+/// Cuts the byte stream into frames (docs/protocol.md §2), checking the length bound before buffering a frame and
+/// the checksum before handing it on.
+struct BinaryFrameDecoder: ByteToMessageDecoder {
+    typealias InboundOut = InboundFrame
+    let maximumBytes: Int
+
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        let parsed = try buffer.withUnsafeReadableBytes { bytes throws(ProtocolError) in
+            try Frame.parse(bytes, maximumBytes: maximumBytes)
+        }
+        guard case .frame(let type, let payload, let length) = parsed else { return .needMoreData }
+        let slice = buffer.getSlice(at: buffer.readerIndex + payload.lowerBound, length: payload.count)!
+        buffer.moveReaderIndex(forwardBy: length)
+        context.fireChannelRead(wrapInboundOut(InboundFrame(type: type, payload: slice)))
+        return .continue
+    }
+
+    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+        while try decode(context: context, buffer: &buffer) == .continue {}
+        if buffer.readableBytes > 0 {
+            throw ProtocolError(.malformedFrame, "the connection closed inside a frame (\(buffer.readableBytes) bytes of it)")
+        }
+        return .needMoreData
+    }
+}

@@ -1,0 +1,225 @@
+import Logging
+import NIOCore
+import RastroCSV
+import RastroCore
+import RastroStore
+
+/// The CSV line protocol, usable from `nc` (docs/protocol.md §8):
+///
+/// ```
+/// → AUTH <token>
+/// → tracking_id,event,scanned_at,…          (the header, then rows: the same dialect as `rastro import`)
+/// ← ERR <line> <field> <reason>             (one per bad row of a committed batch)
+/// ← OK <accepted> <duplicates> <conflicts> <rejected>
+/// ```
+/// Each burst of rows read becomes a batch; its answer follows its durable commit, in order. The end of input (the
+/// client shuts its sending side, as `nc -N` does) flushes the last rows, answers and closes.
+final class CSVConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    let server: ServerContext
+    var peer = "unknown"
+    var token: TokenRecord? = nil
+    var reader: CSVScanReader? = nil
+    var pending: [UInt8] = []
+    var inFlight = 0
+    var reading = true
+    var inputEnded = false
+    var closing = false
+
+    init(server: ServerContext) { self.server = server }
+
+    func channelActive(context: ChannelHandlerContext) {
+        peer = peerDescription(context.channel)
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let registered = server.connections.register(self) {
+            bound.eventLoop.execute { bound.value.0.endInput(context: bound.value.1) }
+        }
+        if !registered {
+            refuse(context: context, server.connections.isDraining ? "the server is shutting down" : "too many connections")
+            return
+        }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        server.connections.unregister(self)
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closing else { return }
+        var buffer = unwrapInboundIn(data)
+        server.metrics.bytesIn.increment(by: buffer.readableBytes)
+        if let bytes = buffer.readBytes(length: buffer.readableBytes) { pending.append(contentsOf: bytes) }
+        if token == nil && !authenticate(context: context) { return }
+        parse(context: context, isFinal: false)
+    }
+
+    /// Reads the `AUTH` line; `false` while it is incomplete or when the token is refused.
+    func authenticate(context: ChannelHandlerContext) -> Bool {
+        guard let end = pending.firstIndex(of: UInt8(ascii: "\n")) else {
+            if pending.count > server.limits.lineBytes {
+                refuse(context: context, "the AUTH line is longer than \(server.limits.lineBytes) bytes")
+            }
+            return false
+        }
+        var line = String(decoding: pending[..<end], as: UTF8.self)
+        pending.removeFirst(end + 1)
+        if line.hasSuffix("\r") { line.removeLast() }
+        guard line.hasPrefix("AUTH ") else {
+            refuse(context: context, "the first line must be AUTH <token>")
+            return false
+        }
+        switch server.authorize(String(line.dropFirst(5)), peer: peer, channel: "csv") {
+        case .failure(let refusal):
+            refuse(context: context, "\(refusal)")
+            return false
+        case .success(let record):
+            token = record
+            reader = CSVScanReader(validator: server.validator)
+            server.logger.info("connected", metadata: ["peer": "\(peer)", "channel": "csv", "token": "\(record.id)"])
+            return true
+        }
+    }
+
+    /// Reads every complete record buffered and submits them as batches of at most ``ServerLimits/scansPerBatch``.
+    func parse(context: ChannelHandlerContext, isFinal: Bool) {
+        guard let reader, let token else { return }
+        while true {
+            var batch = ScanBatch()
+            var rejects: [CSVRejection] = []
+            let consumed: Int
+            do {
+                consumed = try pending.withUnsafeBytes { bytes in
+                    try reader.read(
+                        bytes, isFinal: isFinal, receivedAt: serverMilliseconds(), maximumScans: server.limits.scansPerBatch,
+                        into: &batch, rejects: &rejects)
+                }
+            } catch {
+                answer(context: context, ["ERR \((error as? CSVFileError)?.line ?? 1) header \((error as? CSVFileError)?.message ?? "\(error)")"])
+                closing = true
+                context.close(promise: nil)
+                return
+            }
+            pending.removeFirst(consumed)
+            if batch.isEmpty && rejects.isEmpty { break }
+            submit(context: context, batch: batch, rejects: rejects, token: token)
+            if consumed == 0 { break }
+        }
+        if pending.count > server.limits.lineBytes * 2 + (64 << 10) {
+            // The reader consumes every complete record; more than that left over means no record is ending.
+            answer(context: context, ["ERR \(reader.line) row a record is longer than \(server.limits.lineBytes) bytes"])
+            closing = true
+            context.close(promise: nil)
+        }
+    }
+
+    func submit(context: ChannelHandlerContext, batch: ScanBatch, rejects: [CSVRejection], token: TokenRecord) {
+        var batch = batch
+        var errors = rejects.map { (line: $0.line, text: "ERR \($0.line) \($0.field) \($0.reason)") }
+        for (line, message) in enforceDevice(token, on: &batch) {
+            errors.append((line, "ERR \(line) device \(message)"))
+        }
+        let early = errors.count
+        server.metrics.countRejected(early)
+        server.metrics.batchScans.record(batch.count + early)
+        let lines = batch.scans.map { Int($0.source) }
+        inFlight += 1
+        let request = IngestRequest(
+            batch: batch,
+            audit: AuditRecord(time: serverMilliseconds(), kind: .batch, token: token.id, source: peer, channel: "csv", rejected: early))
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let earlyErrors = errors
+        server.writer.submit(request) { result in
+            bound.eventLoop.execute {
+                bound.value.0.acknowledge(context: bound.value.1, result, errors: earlyErrors, lines: lines)
+            }
+        }
+        updateReading(context: context)
+    }
+
+    func acknowledge(
+        context: ChannelHandlerContext, _ result: Result<IngestResponse, any Error>, errors: [(line: Int, text: String)],
+        lines: [Int]
+    ) {
+        inFlight -= 1
+        guard case .success(.committed(let report, _)) = result else {
+            answer(context: context, ["ERR 0 row the batch was not stored: \(result)"])
+            closing = true
+            context.close(promise: nil)
+            return
+        }
+        var all = errors
+        for problem in report.problems {
+            let line = lines[problem.index]
+            all.append((line, "ERR \(line) \(problem.field?.name ?? "row") \(problem.kind.rawValue): \(problem.message)"))
+        }
+        all.sort { $0.line < $1.line }
+        answer(
+            context: context,
+            all.map(\.text) + ["OK \(report.accepted) \(report.duplicates) \(report.conflicts) \(report.rejected + errors.count)"])
+        if inputEnded && inFlight == 0 {
+            context.close(promise: nil)
+            return
+        }
+        updateReading(context: context)
+    }
+
+    func updateReading(context: ChannelHandlerContext) {
+        let shouldRead = !inputEnded && inFlight < server.limits.batchesInFlight && !server.writer.isCongested
+        if shouldRead == reading { return }
+        reading = shouldRead
+        context.channel.setOption(ChannelOptions.autoRead, value: shouldRead).whenComplete { _ in }
+        if !shouldRead && !inputEnded && inFlight < server.limits.batchesInFlight {
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            server.writer.whenDrained {
+                bound.eventLoop.execute { bound.value.0.updateReading(context: bound.value.1) }
+            }
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .inputClosed = event as? ChannelEvent {
+            endInput(context: context)
+            return
+        }
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read, inFlight == 0, reading {
+            answer(context: context, ["ERR 0 row nothing received for \(server.limits.idleTimeoutSeconds) s"])
+            closing = true
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// Flushes the last rows (a last line without its line end included), answers, and closes.
+    func endInput(context: ChannelHandlerContext) {
+        guard !inputEnded, !closing else { return }
+        inputEnded = true
+        if token != nil { parse(context: context, isFinal: true) }
+        reading = false
+        context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+        if inFlight == 0 { context.close(promise: nil) }
+    }
+
+    func refuse(context: ChannelHandlerContext, _ reason: String) {
+        closing = true
+        answer(context: context, ["ERR 1 token \(reason)"])
+        context.close(promise: nil)
+    }
+
+    func answer(context: ChannelHandlerContext, _ lines: [String]) {
+        var text = lines.joined(separator: "\n")
+        text += "\n"
+        var buffer = context.channel.allocator.buffer(capacity: text.utf8.count)
+        buffer.writeString(text)
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        server.logger.debug("connection error", metadata: ["peer": "\(peer)", "error": "\(error)"])
+        context.close(promise: nil)
+    }
+}

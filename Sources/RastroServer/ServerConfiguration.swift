@@ -1,0 +1,46 @@
+import RastroCore
+
+/// Every bound `rastrod` enforces, in one place. A violation closes the offending connection with a clear error and
+/// never affects the others.
+public struct ServerLimits: Sendable, Equatable {
+    /// Largest binary frame (type byte and payload), in bytes.
+    public var frameBytes = 4 << 20
+    /// Longest CSV record or `AUTH` line, in bytes.
+    public var lineBytes = Limits.default.csvRecordBytes
+    /// Most scans in one binary batch, one CSV acknowledgement or one HTTP batch.
+    public var scansPerBatch = 10_000
+    /// Most open connections over all listeners; more are refused with an error.
+    public var connections = 1_024
+    /// A connection with nothing to read and nothing in flight for this long is closed.
+    public var idleTimeoutSeconds = 60
+    /// A commit takes at most this many scans…
+    public var commitScans = 100_000
+    /// …and waits at most this long for more once the first batch is queued (under load the previous commit's
+    /// duration gathers far more than this window does).
+    public var commitWindowMilliseconds = 5
+    /// Batches a connection may have waiting for their acknowledgement before it stops reading.
+    public var batchesInFlight = 8
+    /// Scans queued for the writer above which every connection stops reading until it drains.
+    public var queuedScans = 400_000
+    /// Largest HTTP request body, in bytes.
+    public var httpBodyBytes = 64 << 20
+    /// How long the answers to committed batches are kept for resends.
+    public var replayHours = 168
+
+    public init() {}
+}
+
+/// Where `rastrod` listens and what it serves.
+public struct ServerConfiguration: Sendable {
+    public var dataDirectory: String
+    public var host = "127.0.0.1"
+    /// 0 picks a free port (tests).
+    public var binaryPort = 7400
+    public var csvPort = 7401
+    public var httpPort = 7480
+    public var limits = ServerLimits()
+
+    public init(dataDirectory: String) {
+        self.dataDirectory = dataDirectory
+    }
+}

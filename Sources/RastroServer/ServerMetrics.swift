@@ -1,0 +1,59 @@
+import Metrics
+import Prometheus
+import RastroStore
+
+/// What `GET /metrics` reports, in Prometheus format, through swift-metrics handles backed by this server's own
+/// registry (so several servers in one process — tests — keep separate counts).
+public final class ServerMetrics: @unchecked Sendable {
+    public let registry = PrometheusCollectorRegistry()
+    let accepted: Metrics.Counter
+    let duplicates: Metrics.Counter
+    let conflicts: Metrics.Counter
+    let rejected: Metrics.Counter
+    let bytesIn: Metrics.Counter
+    let connections: Metrics.Gauge
+    let batchScans: Metrics.Recorder
+    let commitScans: Metrics.Recorder
+    let commitLatency: Metrics.Timer
+    let queueDepth: Metrics.Gauge
+    let refused: Metrics.Counter
+
+    public init() {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultValueHistogramBuckets = [1, 10, 100, 1_000, 10_000, 100_000]
+        factory.defaultDurationHistogramBuckets = [
+            .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(20),
+            .milliseconds(50), .milliseconds(100), .milliseconds(200), .milliseconds(500), .seconds(1), .seconds(2),
+        ]
+        accepted = Metrics.Counter(label: "rastro_scans_accepted_total", factory: factory)
+        duplicates = Metrics.Counter(label: "rastro_scans_duplicate_total", factory: factory)
+        conflicts = Metrics.Counter(label: "rastro_scans_conflict_total", factory: factory)
+        rejected = Metrics.Counter(label: "rastro_scans_rejected_total", factory: factory)
+        bytesIn = Metrics.Counter(label: "rastro_bytes_in_total", factory: factory)
+        connections = Metrics.Gauge(label: "rastro_connections", factory: factory)
+        batchScans = Metrics.Recorder(label: "rastro_batch_scans", aggregate: true, factory: factory)
+        commitScans = Metrics.Recorder(label: "rastro_commit_scans", aggregate: true, factory: factory)
+        commitLatency = Metrics.Timer(label: "rastro_commit_seconds", factory: factory)
+        queueDepth = Metrics.Gauge(label: "rastro_writer_queue_scans", factory: factory)
+        refused = Metrics.Counter(label: "rastro_connections_refused_total", factory: factory)
+    }
+
+    func count(_ report: IngestReport) {
+        accepted.increment(by: report.accepted)
+        duplicates.increment(by: report.duplicates)
+        conflicts.increment(by: report.conflicts)
+        rejected.increment(by: report.rejected)
+    }
+
+    /// Rejections decided before the store (invalid fields, forbidden devices).
+    func countRejected(_ count: Int) {
+        if count > 0 { rejected.increment(by: count) }
+    }
+
+    /// The Prometheus text exposition.
+    public func exposition() -> String {
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+}

@@ -1,0 +1,4 @@
+import RastroCore
+
+/// Stored bytes that do not decode: a bug or a damaged file, reported with the database and key when known.
+public typealias StoreCorruption = CorruptBytes

@@ -1,0 +1,4 @@
+import RastroCLI
+
+ProcessTuning.keepFreedMemory()
+await runCommand(Rastrod.self)
