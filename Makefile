@@ -6,6 +6,7 @@ SWIFT        ?= swift
 APT_PACKAGES := liblmdb-dev libzstd-dev pkg-config
 DEMO_DATA    ?= demo-data
 SAMPLE       := data/sample-scans.csv
+DEMO_TOKEN   ?= demo-token
 RELEASE_BIN  := .build/release
 
 .PHONY: deps build test run demo clean bench-micro
@@ -26,21 +27,31 @@ deps:
 build: deps
 	$(SWIFT) build -c release
 
-## test: the whole test suite.
+## test: the whole test suite (the executables first: the crash test runs rastrod as a process).
 test: deps
+	$(SWIFT) build
 	$(SWIFT) test
 
-## run: the main job — import the sample into a demo data directory, then summarise it and trace one item.
+## run: the main job — a demo data directory with the sample loaded, a gateway token, and rastrod in the foreground
+##      on 127.0.0.1 (binary 7400, CSV lines 7401, HTTP 7480). Ctrl-C stops it gracefully.
 run: build
-	@rm -rf $(DEMO_DATA) $(DEMO_DATA)-rejects.csv
+	@rm -rf $(DEMO_DATA) $(DEMO_DATA)-rejects.csv $(DEMO_TOKEN)
 	$(RELEASE_BIN)/rastro init --data $(DEMO_DATA) --reasons standard
 	$(RELEASE_BIN)/rastro import $(SAMPLE) --data $(DEMO_DATA) --rejects $(DEMO_DATA)-rejects.csv
-	$(RELEASE_BIN)/rastro info --data $(DEMO_DATA) --format table
-	$(RELEASE_BIN)/rastro trace $$(sed -n '2p' $(SAMPLE) | cut -d, -f1) --data $(DEMO_DATA) --format table
+	@$(RELEASE_BIN)/rastro token create --gateway demo --data $(DEMO_DATA) 2>/dev/null | awk '{print $$NF}' > $(DEMO_TOKEN)
+	@chmod 600 $(DEMO_TOKEN)
+	@echo
+	@echo "demo gateway token (also in $(DEMO_TOKEN); a demo convenience — real tokens are shown once and never stored):"
+	@echo "  $$(cat $(DEMO_TOKEN))"
+	@echo "try, from another terminal:"
+	@echo "  $(RELEASE_BIN)/rastro send data/sample-scans.csv --to 127.0.0.1:7400 --token \$$(cat $(DEMO_TOKEN))"
+	@echo "  $(RELEASE_BIN)/rastro trace GU0001000161 --data $(DEMO_DATA)"
+	@echo
+	$(RELEASE_BIN)/rastrod --data $(DEMO_DATA)
 
 ## bench-micro: the package-benchmark suites (a nested package, so `make test` never compiles them).
 bench-micro: deps
 	cd Benchmarks && $(SWIFT) package benchmark
 
 clean:
-	rm -rf .build $(DEMO_DATA) $(DEMO_DATA)-rejects.csv
+	rm -rf .build $(DEMO_DATA) $(DEMO_DATA)-rejects.csv $(DEMO_TOKEN)

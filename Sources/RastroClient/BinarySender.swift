@@ -78,8 +78,9 @@ struct BinarySender {
                             switch type {
                             case .ack:
                                 let ack = try payload.withUnsafeBytes { try Ack.decode($0) }
-                                if await ledger.acknowledge(ack.batch) != nil {
+                                if let batch = await ledger.acknowledge(ack.batch) {
                                     statistics.add(accepted: ack.accepted, duplicates: ack.duplicates, conflicts: ack.conflicts, rejected: ack.rejected)
+                                    configuration.onAcknowledged?(batch, ack)
                                 }
                             case .error:
                                 let error = try payload.withUnsafeBytes { try ErrorFrame.decode($0) }
@@ -107,10 +108,13 @@ struct BinarySender {
                         done = true
                         break
                     }
-                    await ledger.add(number, batch)
-                    try await outbound.write(encode(batch, number: number, encoder: &encoder, writer: writer))
-                    statistics.sent(batch.count)
+                    // The number is spent as soon as the batch is in the ledger: if the write fails, the batch is
+                    // resent under it, and the next batch must not take it.
+                    let assigned = number
                     number += 1
+                    await ledger.add(assigned, batch)
+                    try await outbound.write(encode(batch, number: assigned, encoder: &encoder, writer: writer))
+                    statistics.sent(batch.count)
                 }
                 await ledger.waitUntilEmpty()
                 if await ledger.isEmpty {

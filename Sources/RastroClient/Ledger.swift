@@ -14,6 +14,7 @@ actor Ledger {
     var isEmpty: Bool { unacked.isEmpty }
 
     func add(_ number: UInt64, _ batch: ScanBatch) {
+        precondition(unacked[number] == nil, "batch number \(number) is already outstanding")
         unacked[number] = batch
         order.append(number)
     }

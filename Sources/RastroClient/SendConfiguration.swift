@@ -1,3 +1,6 @@
+import RastroCore
+import RastroProtocol
+
 /// What `rastro send` does.
 public struct SendConfiguration: Sendable {
     public enum Channel: String, Sendable, CaseIterable {
@@ -19,6 +22,8 @@ public struct SendConfiguration: Sendable {
     public var backoffMilliseconds = (first: 50, maximum: 5_000)
     /// Give up after this many consecutive failed connection attempts.
     public var maximumAttempts = 50
+    /// Called for every acknowledged binary batch with its scans and the server's answer (tests, tools).
+    public var onAcknowledged: (@Sendable (ScanBatch, Ack) -> Void)? = nil
 
     public init(host: String, port: Int, token: String, files: [String]) {
         self.host = host

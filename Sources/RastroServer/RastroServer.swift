@@ -84,6 +84,9 @@ public final class RastroServer: Sendable {
 
     /// The metrics registry's exposition (for tests and `/metrics`).
     public var metrics: ServerMetrics { context.metrics }
+
+    /// The store the server writes (tests read it through this handle: LMDB allows one per process).
+    public var store: Store { context.store }
 }
 
 /// Collects the three bound ports and wakes whoever waits for them.

@@ -129,6 +129,31 @@ struct CommandTests {
         #expect(lines.contains("time_zone,America/Bogota,"))
     }
 
+    @Test func tokensAreShownOnceListedWithoutSecretsAndEveryActionIsAudited() async throws {
+        let directory = TemporaryDirectory()
+        let data = directory.path + "/data"
+        try write(Self.csv(Array(Self.rows[0..<3])), to: directory.path + "/scans.csv")
+        _ = try await rastro("import", directory.path + "/scans.csv", "--data", data, "--quiet")
+        let created = try await rastro("token", "create", "--device", "HH-01", "--data", data)
+        let token = try #require(created.standardOutput.split(separator: " ").last.map { String($0.dropLast()) })
+        #expect(token.hasPrefix("rst_") && token.count == 68)
+        _ = try await rastro("token", "create", "--analyst", "ana", "--data", data)
+        _ = try await rastro("token", "revoke", "1", "--data", data)
+        let list = try await rastro("token", "list", "--data", data, "--format", "csv")
+        #expect(!list.standardOutput.contains(token))
+        let lines = list.standardOutput.split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(lines[1].contains("device") && lines[1].contains("HH-01") && !lines[1].hasSuffix(","))
+        #expect(lines[2].contains("analyst") && lines[2].contains("ana") && lines[2].hasSuffix(","))
+        let audit = try await rastro("audit", "--data", data, "--format", "csv")
+        #expect(!audit.standardOutput.contains(token))
+        let actions = audit.standardOutput.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false)[1] }
+        #expect(actions == ["import", "token_created", "token_created", "token_revoked"])
+        #expect(audit.standardOutput.contains(",import,,import," + directory.path + "/scans.csv,3,0,0,0,"))
+        await #expect(throws: (any Error).self) { _ = try await rastro("token", "revoke", "9", "--data", data) }
+        await #expect(throws: (any Error).self) { _ = try await rastro("token", "create", "--device", "HH 1", "--data", data) }
+    }
+
     @Test(arguments: [["generate", "--scans", "0"], ["import", "x.csv", "--batch-size", "0"], ["generate", "--scans", "5", "--start", "2026-02-30"]])
     func badArgumentsAreRejectedBeforeRunning(arguments: [String]) async {
         await #expect(throws: (any Error).self) { _ = try await rastro(arguments) }

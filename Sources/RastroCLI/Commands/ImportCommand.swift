@@ -54,6 +54,12 @@ struct ImportCommand: ParsableCommand {
                 }
             totals.add(result.report)
             csvRejected += result.csvRejected
+            // An import is an administrative action: it lands in the audit trail beside the batches rastrod commits.
+            try store.audit(
+                AuditRecord(
+                    time: nowMilliseconds(), kind: .importRun, source: file, channel: "import", accepted: result.report.accepted,
+                    duplicates: result.report.duplicates, conflicts: result.report.conflicts,
+                    rejected: result.report.rejected + result.csvRejected))
             if !result.unknownColumns.isEmpty {
                 Console.error("warning: \(file): ignored unknown columns: \(result.unknownColumns.joined(separator: ", "))\n")
             }

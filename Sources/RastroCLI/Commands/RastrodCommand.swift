@@ -25,6 +25,12 @@ public struct Rastrod: AsyncParsableCommand {
     @Option(name: .long, help: "Close connections idle this long, in seconds.") var idleTimeout = ServerLimits().idleTimeoutSeconds
     @Option(name: .long, help: "Most scans per commit.") var commitScans = ServerLimits().commitScans
     @Option(name: .long, help: "Longest wait for company before a commit, in milliseconds.") var commitWindow = ServerLimits().commitWindowMilliseconds
+    @Option(name: .long, help: "Unacknowledged batches a connection may have before it stops being read.")
+    var batchesInFlight = ServerLimits().batchesInFlight
+    @Option(name: .long, help: "Scans queued for the writer above which every connection stops being read.")
+    var queuedScans = ServerLimits().queuedScans
+    @Option(name: .long, help: "Largest HTTP request body, in bytes.") var bodyBytes = ServerLimits().httpBodyBytes
+    @Option(name: .long, help: "Hours the answers of committed batches are kept for resends.") var replayHours = ServerLimits().replayHours
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
 
     public init() {}
@@ -32,7 +38,9 @@ public struct Rastrod: AsyncParsableCommand {
     public func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         for (name, value) in [("--frame-bytes", frameBytes), ("--line-bytes", lineBytes), ("--batch-scans", batchScans),
-            ("--max-connections", maxConnections), ("--idle-timeout", idleTimeout), ("--commit-scans", commitScans)]
+            ("--max-connections", maxConnections), ("--idle-timeout", idleTimeout), ("--commit-scans", commitScans),
+            ("--batches-in-flight", batchesInFlight), ("--queued-scans", queuedScans), ("--body-bytes", bodyBytes),
+            ("--replay-hours", replayHours)]
         where value <= 0 {
             throw ValidationError("\(name) must be positive")
         }
@@ -58,6 +66,10 @@ public struct Rastrod: AsyncParsableCommand {
         configuration.limits.idleTimeoutSeconds = idleTimeout
         configuration.limits.commitScans = commitScans
         configuration.limits.commitWindowMilliseconds = commitWindow
+        configuration.limits.batchesInFlight = batchesInFlight
+        configuration.limits.queuedScans = queuedScans
+        configuration.limits.httpBodyBytes = bodyBytes
+        configuration.limits.replayHours = replayHours
         let server = try RastroServer(configuration: configuration, logger: Logger(label: "rastrod"))
         try await server.run()
     }

@@ -1,0 +1,118 @@
+import Logging
+import NIOCore
+import NIOPosix
+import RastroAccess
+import RastroCore
+import RastroProtocol
+import RastroServer
+import RastroStore
+import RastroTestSupport
+
+/// A server on ephemeral loopback ports over a temporary data directory.
+final class ServerHarness: @unchecked Sendable {
+    let directory = TemporaryDirectory()
+    let server: RastroServer
+    let ports: RastroServer.Ports
+    let task: Task<Void, any Error>
+
+    init(limits: ServerLimits = ServerLimits(), reasons: Bool = false) async throws {
+        if reasons {
+            _ = try Store(directory: directory.path)
+            try ReasonCatalog.standardText.write(to: directory.path + "/reasons.csv")
+        }
+        var configuration = ServerConfiguration(dataDirectory: directory.path)
+        configuration.binaryPort = 0
+        configuration.csvPort = 0
+        configuration.httpPort = 0
+        configuration.limits = limits
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let server = try RastroServer(configuration: configuration, logger: logger)
+        self.server = server
+        task = Task { try await server.run() }
+        ports = await server.ports()
+    }
+
+    func token(_ kind: TokenKind, _ subject: String) throws -> String {
+        try TokenVault.create(kind: kind, subject: subject, store: server.store, now: 0).token
+    }
+
+    func stop() async throws {
+        await server.shutdown()
+        try await task.value
+    }
+}
+
+extension String {
+    func write(to path: String) throws {
+        let file = fopen(path, "wb")!
+        defer { fclose(file) }
+        var text = self
+        text.withUTF8 { _ = fwrite($0.baseAddress, 1, $0.count, file) }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A bare TCP connection speaking raw bytes, for protocol tests that must send what a good client never would.
+final class RawConnection: @unchecked Sendable {
+    let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+    var iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+    var received: [UInt8] = []
+
+    init(port: Int) async throws {
+        channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.allowRemoteHalfClosure, value: true)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
+                        wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true)) }
+            }
+        iterator = channel.inbound.makeAsyncIterator()
+    }
+
+    func send(_ bytes: [UInt8]) async throws { try await channel.outbound.write(ByteBuffer(bytes: bytes)) }
+
+    func send(_ type: FrameType, _ payload: [UInt8]) async throws { try await send(Frame.encode(type, payload: payload)) }
+
+    func finish() { channel.outbound.finish() }
+
+    /// The next frame, or `nil` when the server closed the connection.
+    func frame() async throws -> (FrameType, [UInt8])? {
+        while true {
+            let parsed = try received.withUnsafeBytes { bytes throws(ProtocolError) in try Frame.parse(bytes, maximumBytes: 1 << 26) }
+            if case .frame(let type, let payload, let length) = parsed {
+                defer { received.removeFirst(length) }
+                return (type, Array(received[payload]))
+            }
+            guard var chunk = try await iterator.next() else { return nil }
+            received += chunk.readBytes(length: chunk.readableBytes) ?? []
+        }
+    }
+
+    /// The next line of text, or `nil` at the end.
+    func line() async throws -> String? {
+        while true {
+            if let end = received.firstIndex(of: 10) {
+                defer { received.removeFirst(end + 1) }
+                return String(decoding: received[..<end], as: UTF8.self)
+            }
+            guard var chunk = try await iterator.next() else { return nil }
+            received += chunk.readBytes(length: chunk.readableBytes) ?? []
+        }
+    }
+
+    /// Hello and welcome with a token.
+    func handshake(token: String, session: UInt64 = 1) async throws -> (FrameType, [UInt8])? {
+        try await send(.hello, Hello(session: session, token: token, client: "test").encode())
+        return try await frame()
+    }
+
+    func close() async {
+        channel.outbound.finish()
+        try? await channel.channel.close()
+    }
+
+    deinit { channel.outbound.finish() }
+}
