@@ -21,6 +21,7 @@ let package = Package(
         .executable(name: "rastro", targets: ["rastro"]),
         .executable(name: "rastrod", targets: ["rastrod"]),
         .library(name: "RastroStore", targets: ["RastroStore"]),
+        .library(name: "RastroAnalytics", targets: ["RastroAnalytics"]),
         .library(name: "RastroCSV", targets: ["RastroCSV"]),
         .library(name: "RastroGenerator", targets: ["RastroGenerator"]),
     ],
@@ -48,6 +49,7 @@ let package = Package(
         .target(name: "RastroCore"),
         .target(name: "RastroCSV", dependencies: ["RastroCore"]),
         .target(name: "RastroStore", dependencies: ["RastroCore", "CLMDB", "CZstd"]),
+        .target(name: "RastroAnalytics", dependencies: ["RastroCore", "RastroStore"]),
         .target(name: "RastroProtocol", dependencies: ["RastroCore"]),
         .target(
             name: "RastroAccess",
@@ -79,7 +81,8 @@ let package = Package(
         .target(
             name: "RastroCLI",
             dependencies: [
-                "RastroCore", "RastroCSV", "RastroStore", "RastroGenerator", "RastroAccess", "RastroClient", "RastroServer",
+                "RastroCore", "RastroCSV", "RastroStore", "RastroAnalytics", "RastroGenerator", "RastroAccess", "RastroClient",
+                "RastroServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -97,6 +100,7 @@ let package = Package(
         .testTarget(name: "RastroStoreTests", dependencies: ["RastroStore", "RastroCSV", "RastroGenerator", "RastroTestSupport"]),
         .testTarget(name: "RastroGeneratorTests", dependencies: ["RastroGenerator", "RastroCSV", "RastroTestSupport"]),
         .testTarget(name: "RastroCLITests", dependencies: ["RastroCLI", "RastroTestSupport"]),
+        .testTarget(name: "RastroAnalyticsTests", dependencies: ["RastroAnalytics", "RastroGenerator", "RastroTestSupport", "RastroCLI"]),
         .testTarget(name: "RastroProtocolTests", dependencies: ["RastroProtocol", "RastroTestSupport"]),
         .testTarget(
             name: "RastroServerTests",

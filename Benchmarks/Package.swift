@@ -21,7 +21,19 @@ let package = Package(
             ],
             path: "Benchmarks/IngestBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
+        ),
+        .executableTarget(
+            name: "AnalyticsBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "RastroAnalytics", package: "rastro"),
+                .product(name: "RastroCSV", package: "rastro"),
+                .product(name: "RastroStore", package: "rastro"),
+                .product(name: "RastroGenerator", package: "rastro"),
+            ],
+            path: "Benchmarks/AnalyticsBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -8,7 +8,8 @@ public struct Rastro: AsyncParsableCommand {
         abstract: "Scan tracking for courier and document logistics: import, trace, analyse.",
         subcommands: [
             ImportCommand.self, TraceCommand.self, GenerateCommand.self, InfoCommand.self, InitCommand.self,
-            TokenCommand.self, AuditCommand.self, SendCommand.self,
+            ProductivityCommand.self, CompareCommand.self, DurationsCommand.self, ReturnsCommand.self, StatesCommand.self,
+            OverdueCommand.self, TokenCommand.self, AuditCommand.self, SendCommand.self,
         ])
 
     public init() {}

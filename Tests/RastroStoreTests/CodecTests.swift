@@ -251,10 +251,11 @@ struct FormatTests {
         #expect(decoded == records)
 
         writer.removeAll()
-        TouchedItems.encode([0, 5, 6, UInt32.max], into: writer)
-        var items: [UInt32] = []
+        let touched: [UInt64] = [0 << 8 | 1, 5 << 8 | 0x7F, 6 << 8 | 0x10, UInt64(UInt32.max) << 8 | 0x41]
+        TouchedItems.encode(touched, into: writer)
+        var items: [UInt64] = []
         try writer.withBytes { try TouchedItems.decode($0, into: &items) }
-        #expect(items == [0, 5, 6, UInt32.max])
+        #expect(items == touched)
 
         var counters = Counters()
         counters.nextItem = 77

@@ -113,6 +113,8 @@ struct IngestPropertyTests {
         let shuffledIndexes = try IndexDump.of(shuffledStore)
         let orderedIndexes = try IndexDump.of(orderedStore)
         #expect(shuffledIndexes.cells == orderedIndexes.cells)
+        #expect(shuffledIndexes.cellSummaries == orderedIndexes.cellSummaries)
+        #expect(shuffledIndexes.summariesMatchCells && !shuffledIndexes.cellSummaries.isEmpty)
         #expect(shuffledIndexes.dayStates == orderedIndexes.dayStates)
         #expect(shuffledIndexes.durations == orderedIndexes.durations)
         #expect(shuffledIndexes.current == orderedIndexes.current)

@@ -5,6 +5,8 @@ import RastroStore
 /// produce the same dump whatever order the scans arrived in (ids depend on arrival; names do not).
 public struct IndexDump: Equatable, CustomStringConvertible {
     public var cells: [String] = []
+    /// The `cellsums` values, spelled as the summary part of each `cells` line.
+    public var cellSummaries: [String] = []
     public var dayStates: [String] = []
     public var durations: [String] = []
     public var current: [String] = []
@@ -14,6 +16,26 @@ public struct IndexDump: Equatable, CustomStringConvertible {
     public var description: String {
         "cells \(cells.count), dayStates \(dayStates.count), durations \(durations.count), current \(current.count), "
             + "touched \(touched.count), seqs \(seqs.count)"
+    }
+
+    /// Whether every `cellsums` value says what its cell's records say.
+    public var summariesMatchCells: Bool {
+        // A cell line is its summary line, a space, then its records in brackets: cut at the last " [".
+        cellSummaries == cells.map { line in
+            let bytes = Array(line.utf8)
+            var cut = bytes.count - 2
+            while cut > 0 && !(bytes[cut] == UInt8(ascii: " ") && bytes[cut + 1] == UInt8(ascii: "[")) { cut -= 1 }
+            return String(decoding: bytes[..<cut], as: UTF8.self)
+        }
+    }
+
+    static func summaryLine(_ key: CellKey, _ summary: CellSummary, _ reader: StoreReader) throws -> String {
+        var reasons: [String] = []
+        for entry in summary.reasons {
+            reasons.append("\(try reader.name(.reason, entry.reason)):\(entry.failed)/\(entry.returned)")
+        }
+        return "\(key.day) \(try reader.name(.workCenter, key.center)) \(try reader.name(.messenger, key.messenger)) n=\(summary.scans) "
+            + "\(summary.perEvent) \(summary.first)-\(summary.last) \(reasons.sorted())"
     }
 
     public static func of(_ store: Store) throws -> IndexDump {
@@ -28,21 +50,16 @@ public struct IndexDump: Equatable, CustomStringConvertible {
                 return name
             }
             try reader.forEachCell(days: days, records: true) { key, summary, records in
-                let center = try reader.name(.workCenter, key.center)
-                let messenger = try reader.name(.messenger, key.messenger)
-                var reasons: [String] = []
-                for entry in summary.reasons {
-                    reasons.append("\(try reader.name(.reason, entry.reason)):\(entry.failed)/\(entry.returned)")
-                }
                 var lines: [String] = []
                 for record in records {
                     let previous = record.previousEvent.map { "\($0.code)@\(try! reader.name(.workCenter, record.previousCenter))" } ?? "-"
                     let reason = record.reason == 0 ? "-" : try reader.name(.reason, record.reason)
                     lines.append("\(record.time) \(record.event.code) \(previous) \(reason)")
                 }
-                dump.cells.append(
-                    "\(key.day) \(center) \(messenger) n=\(summary.scans) \(summary.perEvent) \(summary.first)-\(summary.last) "
-                        + "\(reasons.sorted()) [\(lines.sorted().joined(separator: "; "))]")
+                dump.cells.append(try Self.summaryLine(key, summary, reader) + " [\(lines.sorted().joined(separator: "; "))]")
+            }
+            try reader.forEachCellSummary(days: days) { key, summary in
+                dump.cellSummaries.append(try Self.summaryLine(key, summary, reader))
             }
             try reader.forEachDayStates(days: days) { day, entries in
                 for entry in entries {
@@ -68,13 +85,16 @@ public struct IndexDump: Equatable, CustomStringConvertible {
                     }
                 }
             }
-            try reader.forEachTouched(days: days) { day, items in
-                for id in items { dump.touched.append("\(day) \(try item(id))") }
+            try reader.forEachTouchedEvents(days: days) { day, items in
+                for packed in items {
+                    dump.touched.append("\(day) \(try item(UInt32(truncatingIfNeeded: packed >> 8))) events=\(packed & 0xFF)")
+                }
             }
             try reader.forEachSeqRanges { device, ranges in
                 dump.seqs.append("\(try reader.name(.device, device)) \(zip(ranges.starts, ranges.ends).map { "\($0)-\($1)" })")
             }
             dump.cells.sort()
+            dump.cellSummaries.sort()
             dump.dayStates.sort()
             dump.durations.sort()
             dump.current.sort()

@@ -11,7 +11,7 @@ import RastroCore
 /// serialises writers across processes too). Reads go through ``read(_:)`` — one read transaction per question,
 /// so a query never blocks ingest and always sees one consistent commit.
 public final class Store: @unchecked Sendable {
-    public static let schemaVersion: UInt32 = 1
+    public static let schemaVersion: UInt32 = 2
 
     public let directory: String
     public let environment: Environment

@@ -8,6 +8,7 @@ struct StoreDatabases: Sendable {
     let items: Database
     let seqs: Database
     let cells: Database
+    let cellSummaries: Database
     let dayStates: Database
     let durations: Database
     let current: Database
@@ -24,6 +25,7 @@ struct StoreDatabases: Sendable {
         items = try environment.database("items", create: create)
         seqs = try environment.database("seqs", create: create)
         cells = try environment.database("cells", create: create)
+        cellSummaries = try environment.database("cellsums", create: create)
         dayStates = try environment.database("daystates", create: create)
         durations = try environment.database("durations", create: create)
         current = try environment.database("current", create: create)
@@ -35,7 +37,7 @@ struct StoreDatabases: Sendable {
     }
 
     var all: [Database] {
-        [meta, entities, names, items, seqs, cells, dayStates, durations, current, touched, tokens, tokenHashes, audit, replays]
+        [meta, entities, names, items, seqs, cells, cellSummaries, dayStates, durations, current, touched, tokens, tokenHashes, audit, replays]
     }
 }
 

@@ -33,6 +33,28 @@ extension StoreReader {
         }
     }
 
+    /// Calls `body` with the summary of every cell with a day in `days`, in key order (day, centre, messenger), from
+    /// the small `cellsums` values: whole-day reports never touch the records.
+    public func forEachCellSummary(days: Range<UInt32>, _ body: (CellKey, CellSummary) throws -> Void) throws {
+        var zone = self.zone
+        defer { self.zone = zone }
+        try transaction.withCursor(databases.cellSummaries) { cursor in
+            try cursor.forEach(from: Key.uint32(days.lowerBound), before: Key.uint32(days.upperBound)) { entry in
+                guard entry.key.count == 8 else { throw StoreCorruption("cellsums: a key of \(entry.key.count) bytes") }
+                let day = UInt32(bigEndian: entry.key.loadUnaligned(as: UInt32.self))
+                let center = UInt32(bigEndian: entry.key.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
+                do {
+                    try Cell.decodeSummaries(entry.value, dayStart: zone.startOfDay(Int32(day))) { messenger, summary in
+                        try body(CellKey(day: day, center: center, messenger: messenger), summary)
+                    }
+                } catch let error as StoreCorruption {
+                    throw error.located("cellsums", "day \(day) centre \(center)")
+                }
+                return true
+            }
+        }
+    }
+
     /// The state entries and exits of each (work centre, event) on `day`.
     public func dayStates(_ day: UInt32) throws -> [DayStateEntry] {
         var entries: [DayStateEntry] = []
@@ -88,11 +110,17 @@ extension StoreReader {
         }
     }
 
-    /// The items scanned on each local day in `days`.
+    /// The items scanned on each local day in `days`, sorted.
     public func forEachTouched(days: Range<UInt32>, _ body: (UInt32, [UInt32]) throws -> Void) throws {
+        try forEachTouchedEvents(days: days) { day, packed in try body(day, packed.map { UInt32(truncatingIfNeeded: $0 >> 8) }) }
+    }
+
+    /// The items scanned on each local day in `days`, sorted, as `item << 8 | events` (bit `event` set when the item
+    /// was scanned with that event that day).
+    public func forEachTouchedEvents(days: Range<UInt32>, _ body: (UInt32, [UInt64]) throws -> Void) throws {
         try transaction.withCursor(databases.touched) { cursor in
             try cursor.forEach(from: Key.uint32(days.lowerBound), before: Key.uint32(days.upperBound)) { entry in
-                var items: [UInt32] = []
+                var items: [UInt64] = []
                 try TouchedItems.decode(entry.value, into: &items)
                 try body(UInt32(bigEndian: entry.key.loadUnaligned(as: UInt32.self)), items)
                 return true

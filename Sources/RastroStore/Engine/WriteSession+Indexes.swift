@@ -86,13 +86,18 @@ extension WriteSession {
             let ordered = people.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }.map { (messenger: $0.key, records: $0.value) }
             if ordered.isEmpty {
                 try transaction.delete(databases.cells, storageKey)
+                _ = try transaction.delete(databases.cellSummaries, storageKey)
             } else {
                 let payload = buffers.writer
                 payload.removeAll()
-                Cell.encode(ordered, center: center, dayStart: dayStart, into: payload, scratch: buffers.encoded)
+                let summaries = buffers.summaries
+                summaries.removeAll()
+                Cell.encode(ordered, center: center, dayStart: dayStart, into: payload, scratch: buffers.encoded, summaries: summaries)
                 let cold = day &+ Self.coldDays < counters.newestDay
                 SealedValue.encode(payload, into: buffers.encoded, zstd: cold ? zstd : nil)
                 try transaction.put(databases.cells, storageKey, buffers.encoded)
+                // Never sealed: whole-day reports read every day's summaries, which are small.
+                try transaction.put(databases.cellSummaries, storageKey, summaries)
             }
             start = end
         }
@@ -172,9 +177,9 @@ extension WriteSession {
         for day in buffers.deltas.touched.keys.sorted() {
             var added = buffers.deltas.touched[day]!
             added.sort()
-            var items: [UInt32] = []
+            var items: [UInt64] = []
             try transaction.withValue(databases.touched, Key.uint32(day)) { try TouchedItems.decode($0, into: &items) }
-            items = Self.mergeSorted(items, added)
+            items = TouchedItems.merge(items, added)
             buffers.writer.removeAll()
             TouchedItems.encode(items, into: buffers.writer)
             try transaction.put(databases.touched, Key.uint32(day), buffers.writer)

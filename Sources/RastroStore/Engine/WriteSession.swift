@@ -20,6 +20,8 @@ struct WriteSessionBuffers {
     var merged: [StoredScan] = []
     let encoded = ByteWriter(reservingCapacity: 64 << 10)
     let writer = ByteWriter(reservingCapacity: 64 << 10)
+    /// The `cellsums` value being written beside a cell.
+    let summaries = ByteWriter(reservingCapacity: 16 << 10)
     var decompressed: [UInt8] = []
     var cellRecords: [CellRecord] = []
 }

@@ -62,7 +62,8 @@ struct CommitDeltas {
     /// groups them by (key, bin) with no comparator closure.
     var durations: [DurationSetKey: [UInt64]] = [:]
     var current: [CurrentKey: CurrentDelta] = [:]
-    var touched: [UInt32: [UInt32]] = [:]
+    /// Per day, `item << 8 | events` for each item whose events that day changed (events only ever gain bits).
+    var touched: [UInt32: [UInt64]] = [:]
 
     mutating func removeAll() {
         cells.removeAll(keepingCapacity: true)
@@ -124,10 +125,11 @@ struct CommitDeltas {
             }
         }
         var oldIndex = 0
-        for day in after.days {
+        for (position, day) in after.days.enumerated() {
             while oldIndex < before.days.count && before.days[oldIndex] < day { oldIndex += 1 }
-            if oldIndex < before.days.count && before.days[oldIndex] == day { continue }
-            touched[day, default: []].append(item)
+            let events = after.dayEvents[position]
+            if oldIndex < before.days.count && before.days[oldIndex] == day && before.dayEvents[oldIndex] == events { continue }
+            touched[day, default: []].append(UInt64(item) << 8 | UInt64(events))
         }
     }
 

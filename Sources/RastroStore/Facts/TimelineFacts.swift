@@ -25,19 +25,22 @@ struct TimelineFacts {
     var currentEvent: Event? = nil
     var currentDay: UInt32 = 0
     var current = CurrentRecord(time: 0, item: 0, center: 0, messenger: 0)
-    /// Local days with scans, sorted, unique.
+    /// Local days with scans, sorted, unique, and for each the events scanned that day (bit `event`).
     var days: [UInt32] = []
+    var dayEvents: [UInt8] = []
 
     init() {
         cellKeys.reserveCapacity(32)
         records.reserveCapacity(32)
         days.reserveCapacity(8)
+        dayEvents.reserveCapacity(8)
     }
 
     mutating func derive(_ timeline: ArraySlice<StoredScan>, item: UInt32, zone: inout SiteTimeZone) {
         cellKeys.removeAll(keepingCapacity: true)
         records.removeAll(keepingCapacity: true)
         days.removeAll(keepingCapacity: true)
+        dayEvents.removeAll(keepingCapacity: true)
         pairMask = 0
         currentEvent = nil
         guard !timeline.isEmpty else { return }
@@ -53,7 +56,9 @@ struct TimelineFacts {
             if days.last != day {
                 // Timelines are in time order, so days arrive sorted.
                 days.append(day)
+                dayEvents.append(0)
             }
+            dayEvents[dayEvents.count - 1] |= 1 << scan.event.rawValue
             previous = scan
         }
         let last = timeline.last!

@@ -92,33 +92,69 @@ public enum Cell {
         return key
     }
 
-    /// Encodes each person's sorted records; `dayStart` is the UTC instant of the key's local midnight.
+    /// Encodes each person's sorted records; `dayStart` is the UTC instant of the key's local midnight. With
+    /// `summaries`, the same people's summaries alone go there too (the `cellsums` value, docs/storage.md §5.4).
     public static func encode(
         _ people: [(messenger: UInt32, records: [CellRecord])], center: UInt32, dayStart: Int64, into writer: ByteWriter,
-        scratch: ByteWriter
+        scratch: ByteWriter, summaries: ByteWriter? = nil
     ) {
         writer.varint(people.count)
+        summaries?.varint(people.count)
         var previousMessenger: UInt32 = 0
         for (messenger, records) in people {
             precondition(!records.isEmpty && messenger > previousMessenger)
             writer.varint(messenger - previousMessenger)
+            summaries?.varint(messenger - previousMessenger)
             previousMessenger = messenger
             let summary = summarize(records)
-            writer.varint(summary.scans)
-            for count in summary.perEvent { writer.varint(count) }
-            writer.varint(UInt64(summary.first - dayStart))
-            writer.varint(UInt64(summary.last - dayStart))
-            writer.varint(summary.reasons.count)
-            for entry in summary.reasons {
-                writer.varint(entry.reason)
-                writer.varint(entry.failed)
-                writer.varint(entry.returned)
-            }
+            encodeSummary(summary, dayStart: dayStart, into: writer)
+            if let summaries { encodeSummary(summary, dayStart: dayStart, into: summaries) }
             scratch.removeAll()
             encodeRecords(records, center: center, dayStart: dayStart, into: scratch)
             writer.varint(scratch.count)
             scratch.withBytes { writer.append($0) }
         }
+    }
+
+    static func encodeSummary(_ summary: CellSummary, dayStart: Int64, into writer: ByteWriter) {
+        writer.varint(summary.scans)
+        for count in summary.perEvent { writer.varint(count) }
+        writer.varint(UInt64(summary.first - dayStart))
+        writer.varint(UInt64(summary.last - dayStart))
+        writer.varint(summary.reasons.count)
+        for entry in summary.reasons {
+            writer.varint(entry.reason)
+            writer.varint(entry.failed)
+            writer.varint(entry.returned)
+        }
+    }
+
+    static func decodeSummary(_ reader: inout ByteReader, dayStart: Int64) throws(CorruptBytes) -> CellSummary {
+        var summary = CellSummary()
+        summary.scans = try reader.count(maximum: 1 << 30)
+        for event in 0..<Event.count { summary.perEvent[event] = try reader.count(maximum: 1 << 30) }
+        summary.first = dayStart + Int64(try reader.varint())
+        summary.last = dayStart + Int64(try reader.varint())
+        let reasonCount = try reader.count(maximum: 1 << 20)
+        summary.reasons.reserveCapacity(reasonCount)
+        for _ in 0..<reasonCount {
+            summary.reasons.append((try reader.varint32(), try reader.count(maximum: 1 << 30), try reader.count(maximum: 1 << 30)))
+        }
+        return summary
+    }
+
+    /// Decodes a `cellsums` value: calls `body` per person in id order with the summary.
+    public static func decodeSummaries(
+        _ payload: UnsafeRawBufferPointer, dayStart: Int64, _ body: (UInt32, CellSummary) throws -> Void
+    ) throws {
+        var reader = ByteReader(payload)
+        let people = try reader.count(maximum: 1 << 24)
+        var messenger: UInt32 = 0
+        for _ in 0..<people {
+            messenger &+= try reader.varint32()
+            try body(messenger, try decodeSummary(&reader, dayStart: dayStart))
+        }
+        guard reader.isAtEnd else { throw StoreCorruption("\(reader.remaining) trailing bytes in cell summaries") }
     }
 
     static func encodeRecords(_ records: [CellRecord], center: UInt32, dayStart: Int64, into writer: ByteWriter) {
@@ -166,16 +202,7 @@ public enum Cell {
         var records: [CellRecord] = []
         for _ in 0..<people {
             messenger &+= try reader.varint32()
-            var summary = CellSummary()
-            summary.scans = try reader.count(maximum: 1 << 30)
-            for event in 0..<Event.count { summary.perEvent[event] = try reader.count(maximum: 1 << 30) }
-            summary.first = dayStart + Int64(try reader.varint())
-            summary.last = dayStart + Int64(try reader.varint())
-            let reasonCount = try reader.count(maximum: 1 << 20)
-            summary.reasons.reserveCapacity(reasonCount)
-            for _ in 0..<reasonCount {
-                summary.reasons.append((try reader.varint32(), try reader.count(maximum: 1 << 30), try reader.count(maximum: 1 << 30)))
-            }
+            let summary = try decodeSummary(&reader, dayStart: dayStart)
             let length = try reader.count(maximum: reader.remaining)
             let recordBytes = try reader.slice(length)
             records.removeAll(keepingCapacity: true)

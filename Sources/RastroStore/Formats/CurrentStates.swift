@@ -60,26 +60,58 @@ public enum CurrentStates {
     }
 }
 
-/// The ids of the items scanned on one local day, sorted. See docs/storage.md §5.8.
+/// The items scanned on one local day, sorted, each with the events it was scanned with that day, packed as
+/// `item << 8 | events` (bit `event`). See docs/storage.md §5.8.
 public enum TouchedItems {
-    public static func encode(_ items: [UInt32], into writer: ByteWriter) {
+    public static func encode(_ items: [UInt64], into writer: ByteWriter) {
         writer.varint(items.count)
-        var previous: UInt32 = 0
-        for item in items {
+        var previous: UInt64 = 0
+        for packed in items {
+            let item = packed >> 8
             writer.varint(item - previous)
+            writer.byte(UInt8(truncatingIfNeeded: packed))
             previous = item
         }
     }
 
-    public static func decode(_ value: UnsafeRawBufferPointer, into items: inout [UInt32]) throws(StoreCorruption) {
+    /// Appends the packed `item << 8 | events` values.
+    public static func decode(_ value: UnsafeRawBufferPointer, into items: inout [UInt64]) throws(StoreCorruption) {
         var reader = ByteReader(value)
         let count = try reader.count(maximum: 1 << 32)
         items.reserveCapacity(items.count + count)
-        var item: UInt32 = 0
+        var item: UInt64 = 0
         for _ in 0..<count {
-            item &+= try reader.varint32()
-            items.append(item)
+            item &+= try reader.varint()
+            items.append(item << 8 | UInt64(try reader.byte()))
         }
         guard reader.isAtEnd else { throw StoreCorruption("\(reader.remaining) trailing bytes in touched items") }
+    }
+
+    /// Two sorted packed lists as one; an item in both gets the union of its events.
+    static func merge(_ stored: [UInt64], _ added: [UInt64]) -> [UInt64] {
+        var result: [UInt64] = []
+        result.reserveCapacity(stored.count + added.count)
+        var left = 0
+        var right = 0
+        while left < stored.count || right < added.count {
+            let next: UInt64
+            if right == added.count || (left < stored.count && stored[left] >> 8 < added[right] >> 8) {
+                next = stored[left]
+                left += 1
+            } else if left == stored.count || added[right] >> 8 < stored[left] >> 8 {
+                next = added[right]
+                right += 1
+            } else {
+                next = stored[left] | added[right]
+                left += 1
+                right += 1
+            }
+            if let last = result.last, last >> 8 == next >> 8 {
+                result[result.count - 1] = last | next
+            } else {
+                result.append(next)
+            }
+        }
+        return result
     }
 }
