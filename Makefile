@@ -9,19 +9,24 @@ SAMPLE       := data/sample-scans.csv
 DEMO_TOKEN   ?= demo-token
 RELEASE_BIN  := .build/release
 
-.PHONY: deps build test run demo clean bench-micro
+# Installs the Debian packages of $(1) that are missing (with sudo unless root).
+define apt_install
+missing=""; \
+for package in $(1); do \
+  dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$package"; \
+done; \
+if [ -n "$$missing" ]; then \
+  echo "installing:$$missing"; \
+  if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
+  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+fi
+endef
+
+.PHONY: deps build test run demo clean bench bench-deps bench-micro
 
 ## deps: install the system libraries Rastro links (LMDB, zstd) with apt-get, only when missing.
 deps:
-	@missing=""; \
-	for package in $(APT_PACKAGES); do \
-	  dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$package"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
-	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
-	fi
+	@$(call apt_install,$(APT_PACKAGES))
 
 ## build: release build of rastro.
 build: deps
@@ -48,6 +53,22 @@ run: build
 	@echo "  $(RELEASE_BIN)/rastro trace GU0001000161 --data $(DEMO_DATA)"
 	@echo
 	$(RELEASE_BIN)/rastrod --data $(DEMO_DATA)
+
+## bench: Rastro beside PostgreSQL, SQLite and DuckDB on one generated stream (SCANS=10000000 by default); writes the
+##        table to docs/performance.md and fails if any answer differs (Benchmarks/peers/run.py).
+SCANS        ?= 10000000
+BENCH_DIR    := .build-bench
+BENCH_PYTHON := $(BENCH_DIR)/venv/bin/python
+BENCH_APT    := postgresql sqlite3 python3 python3-venv
+
+bench: build bench-deps
+	$(BENCH_PYTHON) Benchmarks/peers/run.py --scans $(SCANS)
+
+## bench-deps: PostgreSQL and SQLite from Debian, DuckDB and psycopg from PyPI (in $(BENCH_DIR)/venv).
+bench-deps:
+	@$(call apt_install,$(BENCH_APT))
+	@test -x $(BENCH_PYTHON) || python3 -m venv $(BENCH_DIR)/venv
+	@$(BENCH_PYTHON) -c "import duckdb, psycopg" 2>/dev/null || $(BENCH_PYTHON) -m pip install -q duckdb "psycopg[binary]"
 
 ## bench-micro: the package-benchmark suites (a nested package, so `make test` never compiles them).
 bench-micro: deps
