@@ -45,8 +45,8 @@ public struct OverdueReport: Sendable {
         var candidates: [UInt32] = []
         let cutoffDay = UInt32(clamping: max(0, Int64(zone.day(ofUTC: cutoff))))
         if let days = try reader.dayRange(), days.upperBound >= atDay {
-            try reader.forEachTouched(days: atDay..<(days.upperBound + 1)) { _, items in
-                for item in items { recent.insert(item) }
+            try reader.forEachTouchedEvents(days: atDay..<(days.upperBound + 1)) { _, items in
+                for packed in items { recent.insert(UInt32(truncatingIfNeeded: packed >> 8)) }
             }
             let bit = UInt64(1) << event.rawValue
             var seen = ItemSet()

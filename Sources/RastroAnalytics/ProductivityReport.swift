@@ -76,7 +76,8 @@ public struct ProductivityReport: Sendable {
         // First and last scan per (day, key): a messenger's day spans every centre they scanned at.
         var spans: [UInt64: (first: Int64, last: Int64)] = [:]
         let byMessenger = by == .messenger
-        try reader.forEachCellSummary(in: plan) { cell, summary in
+        // A centre's day is its stored total; a messenger's needs the people's summaries.
+        try reader.forEachCellSummary(in: plan, people: byMessenger) { cell, summary in
             if let centerID, cell.center != centerID { return }
             let key = byMessenger ? cell.messenger : cell.center
             let slot = UInt64(UInt32(truncatingIfNeeded: bucket.index(of: cell.day))) << 32 | UInt64(key)

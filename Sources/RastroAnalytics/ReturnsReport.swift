@@ -23,7 +23,7 @@ public struct ReturnsReport: Sendable {
     public func run(_ reader: StoreReader) throws -> [Row] {
         let plan = try reader.plan(window)
         var counts: [UInt32: Incidents] = [:]
-        try reader.forEachCellSummary(in: plan) { cell, summary in
+        try reader.forEachCellSummary(in: plan, people: by == .messenger) { cell, summary in
             let failed = summary.perEvent[Int(Event.failedAttempt.rawValue)]
             let returned = summary.perEvent[Int(Event.returned.rawValue)]
             guard failed + returned > 0 else { return }

@@ -115,6 +115,8 @@ struct IngestPropertyTests {
         #expect(shuffledIndexes.cells == orderedIndexes.cells)
         #expect(shuffledIndexes.cellSummaries == orderedIndexes.cellSummaries)
         #expect(shuffledIndexes.summariesMatchCells && !shuffledIndexes.cellSummaries.isEmpty)
+        #expect(shuffledIndexes.centerTotals == orderedIndexes.centerTotals)
+        #expect(shuffledIndexes.totalMismatches.isEmpty && !shuffledIndexes.centerTotals.isEmpty)
         #expect(shuffledIndexes.dayStates == orderedIndexes.dayStates)
         #expect(shuffledIndexes.durations == orderedIndexes.durations)
         #expect(shuffledIndexes.current == orderedIndexes.current)

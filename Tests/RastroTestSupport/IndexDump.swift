@@ -7,6 +7,10 @@ public struct IndexDump: Equatable, CustomStringConvertible {
     public var cells: [String] = []
     /// The `cellsums` values, spelled as the summary part of each `cells` line.
     public var cellSummaries: [String] = []
+    /// The centre totals of `cellsums`.
+    public var centerTotals: [String] = []
+    /// Centre totals that are not the sum of their people's summaries (should be empty).
+    public var totalMismatches: [String] = []
     public var dayStates: [String] = []
     public var durations: [String] = []
     public var current: [String] = []
@@ -27,6 +31,10 @@ public struct IndexDump: Equatable, CustomStringConvertible {
             while cut > 0 && !(bytes[cut] == UInt8(ascii: " ") && bytes[cut + 1] == UInt8(ascii: "[")) { cut -= 1 }
             return String(decoding: bytes[..<cut], as: UTF8.self)
         }
+    }
+
+    static func totalLine(_ scans: Int, _ perEvent: [Int], _ first: Int64, _ last: Int64, _ reasons: [String: (Int, Int)]) -> String {
+        "n=\(scans) \(perEvent) \(first)-\(last) \(reasons.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value.0)/\($0.value.1)" })"
     }
 
     static func summaryLine(_ key: CellKey, _ summary: CellSummary, _ reader: StoreReader) throws -> String {
@@ -58,8 +66,34 @@ public struct IndexDump: Equatable, CustomStringConvertible {
                 }
                 dump.cells.append(try Self.summaryLine(key, summary, reader) + " [\(lines.sorted().joined(separator: "; "))]")
             }
+            // Each centre's total must be the sum of its people's summaries.
+            var totals: [UInt64: String] = [:]
+            var sums: [UInt64: (scans: Int, perEvent: [Int], first: Int64, last: Int64, reasons: [String: (Int, Int)])] = [:]
             try reader.forEachCellSummary(days: days) { key, summary in
-                dump.cellSummaries.append(try Self.summaryLine(key, summary, reader))
+                let slot = UInt64(key.day) << 32 | UInt64(key.center)
+                var reasons: [String: (Int, Int)] = [:]
+                for entry in summary.reasons { reasons[try reader.name(.reason, entry.reason)] = (entry.failed, entry.returned) }
+                if key.messenger == 0 {
+                    totals[slot] = Self.totalLine(summary.scans, summary.perEvent, summary.first, summary.last, reasons)
+                    dump.centerTotals.append("\(key.day) \(try reader.name(.workCenter, key.center)) " + totals[slot]!)
+                } else {
+                    dump.cellSummaries.append(try Self.summaryLine(key, summary, reader))
+                    var sum = sums[slot] ?? (0, [Int](repeating: 0, count: Event.count), summary.first, summary.last, [:])
+                    sum.scans += summary.scans
+                    for event in 0..<Event.count { sum.perEvent[event] += summary.perEvent[event] }
+                    sum.first = min(sum.first, summary.first)
+                    sum.last = max(sum.last, summary.last)
+                    for (name, counts) in reasons {
+                        let before = sum.reasons[name] ?? (0, 0)
+                        sum.reasons[name] = (before.0 + counts.0, before.1 + counts.1)
+                    }
+                    sums[slot] = sum
+                }
+            }
+            for (slot, total) in totals {
+                let sum = sums[slot]
+                let expected = sum.map { Self.totalLine($0.scans, $0.perEvent, $0.first, $0.last, $0.reasons) } ?? "no people"
+                if expected != total { dump.totalMismatches.append("day \(slot >> 32) centre \(slot & 0xFFFF_FFFF): \(total) ≠ \(expected)") }
             }
             try reader.forEachDayStates(days: days) { day, entries in
                 for entry in entries {
@@ -95,6 +129,7 @@ public struct IndexDump: Equatable, CustomStringConvertible {
             }
             dump.cells.sort()
             dump.cellSummaries.sort()
+            dump.centerTotals.sort()
             dump.dayStates.sort()
             dump.durations.sort()
             dump.current.sort()

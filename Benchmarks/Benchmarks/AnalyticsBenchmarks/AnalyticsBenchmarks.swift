@@ -11,7 +11,7 @@ import Glibc
 
 /// The 10-million-scan store every analytics benchmark reads: `$RASTRO_BENCH_STORE`, or one built once at
 /// /tmp/rastro-bench-10m from `rastro generate --scans 10000000 --seed 42` (about a minute the first time).
-nonisolated(unsafe) let store: Store = {
+let store: Store = {
     let path = getenv("RASTRO_BENCH_STORE").map { String(cString: $0) } ?? "/tmp/rastro-bench-10m"
     var status = stat()
     if stat(path + "/data.mdb", &status) != 0 {

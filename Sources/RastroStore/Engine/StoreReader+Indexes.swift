@@ -33,18 +33,23 @@ extension StoreReader {
         }
     }
 
-    /// Calls `body` with the summary of every cell with a day in `days`, in key order (day, centre, messenger), from
-    /// the small `cellsums` values: whole-day reports never touch the records.
-    public func forEachCellSummary(days: Range<UInt32>, _ body: (CellKey, CellSummary) throws -> Void) throws {
+    /// Calls `body` with the summaries of every (day, centre) in `days`, in key order, from the small `cellsums`
+    /// values: first the centre's whole day (messenger 0), then, with `people`, each person's. Whole-day reports
+    /// never touch the records; reports by centre or reason read only the totals.
+    public func forEachCellSummary(
+        days: Range<UInt32>, people: Bool = true, _ body: (CellKey, CellSummary) throws -> Void
+    ) throws {
         var zone = self.zone
         defer { self.zone = zone }
+        var summary = CellSummary()
         try transaction.withCursor(databases.cellSummaries) { cursor in
             try cursor.forEach(from: Key.uint32(days.lowerBound), before: Key.uint32(days.upperBound)) { entry in
                 guard entry.key.count == 8 else { throw StoreCorruption("cellsums: a key of \(entry.key.count) bytes") }
                 let day = UInt32(bigEndian: entry.key.loadUnaligned(as: UInt32.self))
                 let center = UInt32(bigEndian: entry.key.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
                 do {
-                    try Cell.decodeSummaries(entry.value, dayStart: zone.startOfDay(Int32(day))) { messenger, summary in
+                    try Cell.decodeSummaries(entry.value, dayStart: zone.startOfDay(Int32(day)), people: people, into: &summary) {
+                        messenger, summary in
                         try body(CellKey(day: day, center: center, messenger: messenger), summary)
                     }
                 } catch let error as StoreCorruption {

@@ -93,27 +93,49 @@ public enum Cell {
     }
 
     /// Encodes each person's sorted records; `dayStart` is the UTC instant of the key's local midnight. With
-    /// `summaries`, the same people's summaries alone go there too (the `cellsums` value, docs/storage.md §5.4).
+    /// `summaries`, the `cellsums` value goes there too: the centre's day in total, then each person's summary
+    /// (docs/storage.md §5.4).
     public static func encode(
         _ people: [(messenger: UInt32, records: [CellRecord])], center: UInt32, dayStart: Int64, into writer: ByteWriter,
         scratch: ByteWriter, summaries: ByteWriter? = nil
     ) {
+        let personSummaries = people.map { summarize($0.records) }
+        if let summaries {
+            encodeSummary(total(personSummaries), dayStart: dayStart, into: summaries)
+            summaries.varint(people.count)
+        }
         writer.varint(people.count)
-        summaries?.varint(people.count)
         var previousMessenger: UInt32 = 0
-        for (messenger, records) in people {
+        for (index, (messenger, records)) in people.enumerated() {
             precondition(!records.isEmpty && messenger > previousMessenger)
             writer.varint(messenger - previousMessenger)
             summaries?.varint(messenger - previousMessenger)
             previousMessenger = messenger
-            let summary = summarize(records)
-            encodeSummary(summary, dayStart: dayStart, into: writer)
-            if let summaries { encodeSummary(summary, dayStart: dayStart, into: summaries) }
+            encodeSummary(personSummaries[index], dayStart: dayStart, into: writer)
+            if let summaries { encodeSummary(personSummaries[index], dayStart: dayStart, into: summaries) }
             scratch.removeAll()
             encodeRecords(records, center: center, dayStart: dayStart, into: scratch)
             writer.varint(scratch.count)
             scratch.withBytes { writer.append($0) }
         }
+    }
+
+    /// Everyone's summaries as one: the centre's day.
+    static func total(_ summaries: [CellSummary]) -> CellSummary {
+        var total = CellSummary()
+        var reasons: [UInt32: (failed: Int, returned: Int)] = [:]
+        for summary in summaries {
+            total.first = total.scans == 0 ? summary.first : min(total.first, summary.first)
+            total.last = total.scans == 0 ? summary.last : max(total.last, summary.last)
+            total.scans += summary.scans
+            for event in 0..<Event.count { total.perEvent[event] += summary.perEvent[event] }
+            for entry in summary.reasons {
+                let sum = reasons[entry.reason, default: (0, 0)]
+                reasons[entry.reason] = (sum.failed + entry.failed, sum.returned + entry.returned)
+            }
+        }
+        total.reasons = reasons.sorted { $0.key < $1.key }.map { ($0.key, $0.value.failed, $0.value.returned) }
+        return total
     }
 
     static func encodeSummary(_ summary: CellSummary, dayStart: Int64, into writer: ByteWriter) {
@@ -129,30 +151,35 @@ public enum Cell {
         }
     }
 
-    static func decodeSummary(_ reader: inout ByteReader, dayStart: Int64) throws(CorruptBytes) -> CellSummary {
-        var summary = CellSummary()
+    /// Decodes a summary into `summary`, reusing its arrays: reading a day's summaries allocates nothing.
+    static func decodeSummary(_ reader: inout ByteReader, dayStart: Int64, into summary: inout CellSummary) throws(CorruptBytes) {
         summary.scans = try reader.count(maximum: 1 << 30)
         for event in 0..<Event.count { summary.perEvent[event] = try reader.count(maximum: 1 << 30) }
         summary.first = dayStart + Int64(try reader.varint())
         summary.last = dayStart + Int64(try reader.varint())
         let reasonCount = try reader.count(maximum: 1 << 20)
-        summary.reasons.reserveCapacity(reasonCount)
+        summary.reasons.removeAll(keepingCapacity: true)
         for _ in 0..<reasonCount {
             summary.reasons.append((try reader.varint32(), try reader.count(maximum: 1 << 30), try reader.count(maximum: 1 << 30)))
         }
-        return summary
     }
 
-    /// Decodes a `cellsums` value: calls `body` per person in id order with the summary.
+    /// Decodes a `cellsums` value: calls `body` with messenger 0 and the centre's total, then, with `people`, per
+    /// person in id order. The summary passed is reused between calls.
     public static func decodeSummaries(
-        _ payload: UnsafeRawBufferPointer, dayStart: Int64, _ body: (UInt32, CellSummary) throws -> Void
+        _ payload: UnsafeRawBufferPointer, dayStart: Int64, people wantPeople: Bool, into summary: inout CellSummary,
+        _ body: (UInt32, CellSummary) throws -> Void
     ) throws {
         var reader = ByteReader(payload)
+        try decodeSummary(&reader, dayStart: dayStart, into: &summary)
+        try body(0, summary)
+        guard wantPeople else { return }
         let people = try reader.count(maximum: 1 << 24)
         var messenger: UInt32 = 0
         for _ in 0..<people {
             messenger &+= try reader.varint32()
-            try body(messenger, try decodeSummary(&reader, dayStart: dayStart))
+            try decodeSummary(&reader, dayStart: dayStart, into: &summary)
+            try body(messenger, summary)
         }
         guard reader.isAtEnd else { throw StoreCorruption("\(reader.remaining) trailing bytes in cell summaries") }
     }
@@ -202,7 +229,8 @@ public enum Cell {
         var records: [CellRecord] = []
         for _ in 0..<people {
             messenger &+= try reader.varint32()
-            let summary = try decodeSummary(&reader, dayStart: dayStart)
+            var summary = CellSummary()
+            try decodeSummary(&reader, dayStart: dayStart, into: &summary)
             let length = try reader.count(maximum: reader.remaining)
             let recordBytes = try reader.slice(length)
             records.removeAll(keepingCapacity: true)
