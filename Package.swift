@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "RastroCSV", dependencies: ["RastroCore"], swiftSettings: hotPath),
         .target(name: "RastroStore", dependencies: ["RastroCore", "CLMDB", "CZstd"], swiftSettings: hotPath),
         .target(name: "RastroAnalytics", dependencies: ["RastroCore", "RastroStore"]),
-        .target(name: "RastroProtocol", dependencies: ["RastroCore"]),
+        .target(name: "RastroProtocol", dependencies: ["RastroCore"], swiftSettings: hotPath),
         .target(
             name: "RastroAccess",
             dependencies: ["RastroCore", "RastroStore", .product(name: "Crypto", package: "swift-crypto")]

@@ -1,5 +1,5 @@
 -- DuckDB side of `make bench` (Benchmarks/peers/run.py). Each block starts with `-- name:`; run.py fills in
--- {week_from}, {week_to} and {at} (timestamptz literals) and binds :item.
+-- {week_from}, {week_to} and {at} (timestamptz literals; {at} is now, or a past instant) and binds :item.
 
 -- name: setup
 -- Local days need the ICU time zones, bundled with the Python package.

@@ -1,5 +1,5 @@
 -- PostgreSQL side of `make bench` (Benchmarks/peers/run.py). Each block starts with `-- name:`; run.py fills in
--- {week_from}, {week_to} and {at} (timestamptz literals) and binds :item.
+-- {week_from}, {week_to} and {at} (timestamptz literals; {at} is now, or a past instant) and binds :item.
 
 -- name: setup
 SET TIME ZONE 'America/Bogota';

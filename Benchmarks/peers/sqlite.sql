@@ -1,5 +1,5 @@
 -- SQLite side of `make bench` (Benchmarks/peers/run.py). Each block starts with `-- name:`; run.py fills in
--- {week_from}, {week_to}, {at} and {at_minus_24h} (text literals) and binds :item.
+-- {week_from}, {week_to}, {at} (now, or a past instant) and {at_minus_24h} (text literals) and binds :item.
 --
 -- SQLite has no time type and no time zones: scanned_at is ISO 8601 text, always written by run.py in one form with
 -- the site's offset (2026-09-01T08:08:03.000-05:00), so text order is time order and its first ten characters are

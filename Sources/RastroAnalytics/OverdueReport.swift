@@ -38,32 +38,32 @@ public struct OverdueReport: Sendable {
         let cutoff = at - olderThanMilliseconds
         var zone = reader.zone
         let atDay = UInt32(clamping: max(0, Int64(zone.day(ofUTC: at))))
-        // Items scanned on or after the instant's day may have been in another state at the instant. Of those, only
-        // the ones scanned with the event on or before the cutoff's day can have been in it since the cutoff: their
-        // timelines decide. Sets of item ids are bitsets (ids are dense).
-        var recent = ItemSet()
-        var candidates: [UInt32] = []
         let cutoffDay = UInt32(clamping: max(0, Int64(zone.day(ofUTC: cutoff))))
-        if let days = try reader.dayRange(), days.upperBound >= atDay {
-            try reader.forEachTouchedEvents(days: atDay..<(days.upperBound + 1)) { _, items in
-                for packed in items { recent.insert(UInt32(truncatingIfNeeded: packed >> 8)) }
+        var found: [(item: UInt32, time: Int64, center: UInt32, messenger: UInt32)] = []
+        // An item whose latest scan of all is an E scan before both the cutoff and the instant was in E at the
+        // instant and still is: the `current` index lists exactly those, oldest first.
+        try reader.forEachCurrent(event: event, days: 0..<(cutoffDay + 1)) { _, records in
+            for record in records where record.time <= cutoff && record.time < at && (centerID == nil || record.center == centerID) {
+                found.append((record.item, record.time, record.center, record.messenger))
             }
+        }
+        // The others were scanned again at or after the instant (their latest scan is then): of those, the ones
+        // scanned with E by the cutoff's day may have been in E at the instant, and their timelines decide. Sets of
+        // item ids are bitsets (ids are dense).
+        var candidates: [UInt32] = []
+        if let days = try reader.dayRange(), days.upperBound >= atDay {
+            let capacity = try reader.counters().nextItem
+            var later = ItemSet(capacity: capacity)
+            try reader.forEachItemScannedSince(at) { later.insert($0) }
             let bit = UInt64(1) << event.rawValue
-            var seen = ItemSet()
+            var seen = ItemSet(capacity: capacity)
             try reader.forEachTouchedEvents(days: 0..<(min(cutoffDay, atDay) + 1)) { _, items in
                 for packed in items where packed & bit != 0 {
                     let item = UInt32(truncatingIfNeeded: packed >> 8)
-                    if recent.contains(item) && seen.insert(item) { candidates.append(item) }
+                    if later.contains(item) && seen.insert(item) { candidates.append(item) }
                 }
             }
             candidates.sort()
-        }
-        var found: [(item: UInt32, time: Int64, center: UInt32, messenger: UInt32)] = []
-        try reader.forEachCurrent(event: event, days: 0..<(cutoffDay + 1)) { _, records in
-            for record in records where record.time <= cutoff && (centerID == nil || record.center == centerID) {
-                if recent.contains(record.item) { continue }
-                found.append((record.item, record.time, record.center, record.messenger))
-            }
         }
         var names: [UInt32: String] = [:]
         try reader.forEachTimeline(items: candidates) { item, trackingID, timeline in
@@ -90,6 +90,11 @@ public struct OverdueReport: Sendable {
 /// A set of item ids as a bitset: ids are dense from 0, so a million items cost 128 KB and a lookup one load.
 struct ItemSet {
     private var words: [UInt64] = []
+
+    /// A set sized for item ids below `capacity` up front (it still grows past it).
+    init(capacity: UInt32 = 0) {
+        words = [UInt64](repeating: 0, count: Int(capacity >> 6) + 1)
+    }
 
     /// Inserts `item`; `false` when it was there already.
     @discardableResult

@@ -136,6 +136,52 @@ struct IngestPropertyTests {
         #expect(report.problems.allSatisfy { $0.kind == .conflict })
     }
 
+    /// A resend of a stored scan that follows, in the same batch, a conflicting scan with the same key is a
+    /// duplicate: it is judged against the stored scan, not the refused one (found at 10 M scans, where the
+    /// outcome changed with the batch size).
+    @Test func aResendAfterAConflictInTheSameBatchIsADuplicate() throws {
+        let original = "GU1,picked_up,2026-09-01T08:00:00-05:00,M1,C1,D1,7,,,"
+        let conflicting = "GU1,delivered,2026-09-01T08:30:00-05:00,M1,C1,D1,7,,,"
+        let directory = TemporaryDirectory()
+        let store = try Store(directory: directory.path)
+        #expect(try store.ingest(StreamFixtures.batch([original])).accepted == 1)
+        let report = try store.ingest(StreamFixtures.batch([conflicting, original, conflicting, original]))
+        #expect(report.duplicates == 2 && report.conflicts == 2 && report.accepted == 0)
+        #expect(report.problems.map(\.index) == [0, 2])
+        #expect(report.problems.allSatisfy { $0.message.contains("already stored with a different event") })
+    }
+
+    @Test(arguments: [UInt64(3), 9])
+    func theOutcomeDoesNotDependOnWhereBatchesSplit(seed: UInt64) throws {
+        let generated = StreamFixtures.generated(scans: 6_000, seed: seed)
+        // Extra conflicts followed by resends of the originals, spread through the stream.
+        var stream = generated.all
+        var random = SplitMixForTests(seed: seed)
+        for _ in 0..<40 {
+            let position = random.below(stream.count)
+            let row = stream[position]
+            var fields = row.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            fields[1] = fields[1] == "delivered" ? "received" : "delivered"
+            fields[7] = ""
+            let insertAt = min(stream.count, position + 1 + random.below(50))
+            stream.insert(contentsOf: [fields.joined(separator: ","), row], at: insertAt)
+        }
+        var outcomes: [(IngestReport, IndexDump)] = []
+        for maximumBatch in [1, 37, 700, stream.count] {
+            let directory = TemporaryDirectory()
+            let store = try Store(directory: directory.path, limits: Self.tinyMap)
+            let report = try Self.ingest(stream, into: store, seed: seed, maximumBatch: maximumBatch)
+            outcomes.append((report, try IndexDump.of(store)))
+        }
+        for (report, dump) in outcomes.dropFirst() {
+            #expect(report.accepted == outcomes[0].0.accepted)
+            #expect(report.duplicates == outcomes[0].0.duplicates)
+            #expect(report.conflicts == outcomes[0].0.conflicts)
+            #expect(dump == outcomes[0].1)
+        }
+        #expect(outcomes[0].0.conflicts >= 30)
+    }
+
     @Test func resendingEveryBatchChangesNothing() throws {
         let generated = StreamFixtures.generated(scans: 3_000, seed: 4)
         let directory = TemporaryDirectory()

@@ -15,7 +15,8 @@ struct BenchQuestionsCommand: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
     @Option(name: .long, help: "Start of the productivity week.") var weekFrom: String
     @Option(name: .long, help: "End of the productivity week (exclusive).") var weekTo: String
-    @Option(name: .long, help: "The instant of the states and overdue questions.") var at: String
+    @Option(name: .long, help: "Now: the instant of the current-state and overdue questions.") var now: String
+    @Option(name: .long, help: "A past instant for the same questions.") var past: String
     @Option(name: .long, help: "A file of tracking ids to trace, one per line.") var items: String
     @Option(name: .long, help: "Timed runs per question.") var runs = 20
 
@@ -23,7 +24,8 @@ struct BenchQuestionsCommand: ParsableCommand {
         let store = try dataOptions.openForReading()
         var zone = store.zone
         let week = TimeWindow(from: try parseInstant(weekFrom, zone: &zone), to: try parseInstant(weekTo, zone: &zone))
-        let instant = try parseInstant(at, zone: &zone)
+        let instant = try parseInstant(now, zone: &zone)
+        let pastInstant = try parseInstant(past, zone: &zone)
         let trackingIDs = (try readFileIfPresent(items) ?? "").split(separator: "\n").map(String.init).filter { !$0.isEmpty }
 
         time("productivity_week") {
@@ -46,8 +48,10 @@ struct BenchQuestionsCommand: ParsableCommand {
         time("returns_by_reason") {
             try store.read { try ReturnsReport(by: .reason).run($0) }.map { [text($0.key ?? ""), "\($0.failedAttempts)", "\($0.returned)"] }
         }
-        time("states") {
-            try store.read { try StateReport(at: instant).run($0) }.map { [text($0.workCenter), text($0.event.code), "\($0.count)"] }
+        for (question, at) in [("states", instant), ("states_past", pastInstant)] {
+            time(question) {
+                try store.read { try StateReport(at: at).run($0) }.map { [text($0.workCenter), text($0.event.code), "\($0.count)"] }
+            }
         }
         time("out_for_delivery_to_delivered_p90") {
             try store.read { try DurationReport(from: .outForDelivery, to: .delivered, by: .workCenter).run($0) }
@@ -57,9 +61,11 @@ struct BenchQuestionsCommand: ParsableCommand {
             try store.read { try DurationReport(from: .pickedUp, to: .delivered, by: .workCenter).run($0) }
                 .map { [text($0.key ?? ""), "\($0.count)", "\($0.p50)", "\($0.p90)", "\($0.p99)", "\($0.max)"] }
         }
-        time("overdue_out_for_delivery_24h") {
-            try store.read { try OverdueReport(event: .outForDelivery, olderThanMilliseconds: 24 * 3_600_000, at: instant).run($0) }
-                .map { [text($0.trackingID), "\($0.scannedAt)"] }
+        for (question, at) in [("overdue_out_for_delivery_24h", instant), ("overdue_past", pastInstant)] {
+            time(question) {
+                try store.read { try OverdueReport(event: .outForDelivery, olderThanMilliseconds: 24 * 3_600_000, at: at).run($0) }
+                    .map { [text($0.trackingID), "\($0.scannedAt)"] }
+            }
         }
         traceItems(store, trackingIDs)
     }

@@ -36,6 +36,19 @@ public struct ByteReader {
         }
     }
 
+    /// Steps over one varint without assembling it.
+    @inlinable
+    public mutating func skipVarint() throws(CorruptBytes) {
+        let start = position
+        while true {
+            guard position < bytes.count else { throw CorruptBytes("truncated varint at byte \(start)") }
+            let byte = bytes[position]
+            position += 1
+            if byte < 0x80 { return }
+            guard position - start < 10 else { throw CorruptBytes("varint longer than 10 bytes at byte \(start)") }
+        }
+    }
+
     @inlinable
     public mutating func varint32() throws(CorruptBytes) -> UInt32 {
         let value = try varint()

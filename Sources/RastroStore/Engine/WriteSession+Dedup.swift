@@ -41,6 +41,14 @@ extension WriteSession {
                         if seen[earlierSeq] == nil { seen[earlierSeq] = earlierIndex }
                     }
                 }
+                lastSeq = seq
+                // A key already stored is judged against the stored scan, every time it appears: a resend of the
+                // stored scan is a duplicate even after a conflicting scan with the same key earlier in this batch
+                // (judging it against that refused scan would make the outcome depend on where batches split).
+                if ranges.contains(seq) {
+                    buffers.status[index] = .stored
+                    continue
+                }
                 if !rising {
                     if let first = seen[seq] {
                         buffers.status[index] = .repeatOf(first)
@@ -48,8 +56,6 @@ extension WriteSession {
                     }
                     seen[seq] = index
                 }
-                lastSeq = seq
-                if ranges.contains(seq) { buffers.status[index] = .stored }
             }
             seqRanges[device] = ranges
             start = end

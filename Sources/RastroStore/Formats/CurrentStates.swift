@@ -44,6 +44,26 @@ public enum CurrentStates {
         }
     }
 
+    /// Calls `body` with the item of each record whose time is at or after `notBefore`, without building records:
+    /// what a question about "scanned again since" needs from a whole day's list.
+    public static func forEachItem(
+        _ value: UnsafeRawBufferPointer, dayStart: Int64, notBefore: Int64, _ body: (UInt32) -> Void
+    ) throws(StoreCorruption) {
+        var reader = ByteReader(value)
+        let count = try reader.count(maximum: 1 << 30)
+        var time = dayStart
+        var item: Int64 = 0
+        for _ in 0..<count {
+            time += TimeDelta.decode(try reader.varint())
+            item += try reader.zigzag()
+            try reader.skipVarint()
+            try reader.skipVarint()
+            guard item >= 0 && item <= Int64(UInt32.max) else { throw StoreCorruption("current-state item \(item)") }
+            if time >= notBefore { body(UInt32(truncatingIfNeeded: item)) }
+        }
+        guard reader.isAtEnd else { throw StoreCorruption("\(reader.remaining) trailing bytes in current states") }
+    }
+
     public static func decode(_ value: UnsafeRawBufferPointer, dayStart: Int64, into records: inout [CurrentRecord]) throws(StoreCorruption) {
         var reader = ByteReader(value)
         let count = try reader.count(maximum: 1 << 30)
