@@ -28,12 +28,7 @@ struct BinarySender {
                 throw failure
             } catch {
                 failures += 1
-                guard failures < configuration.maximumAttempts else {
-                    throw SendFailure("gave up after \(failures) failed connections to \(configuration.host):\(configuration.port): \(error)")
-                }
-                statistics.reconnected()
-                let wait = min(configuration.backoffMilliseconds.first << min(failures - 1, 16), configuration.backoffMilliseconds.maximum)
-                try await Task.sleep(for: .milliseconds(wait))
+                try await configuration.reconnect(after: failures, error, statistics: statistics)
             }
         }
     }

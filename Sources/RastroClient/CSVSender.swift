@@ -23,9 +23,7 @@ struct CSVSender {
                 throw failure
             } catch {
                 failures += 1
-                guard failures < configuration.maximumAttempts else { throw SendFailure("gave up after \(failures) failed connections: \(error)") }
-                statistics.reconnected()
-                try await Task.sleep(for: .milliseconds(min(configuration.backoffMilliseconds.first << min(failures - 1, 16), configuration.backoffMilliseconds.maximum)))
+                try await configuration.reconnect(after: failures, error, statistics: statistics)
             }
         }
     }

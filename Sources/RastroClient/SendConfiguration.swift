@@ -57,3 +57,16 @@ public struct SendFailure: Error, Sendable, CustomStringConvertible {
 
     public var description: String { message }
 }
+
+extension SendConfiguration {
+    /// After the `failures`-th failed connection in a row: gives up once ``maximumAttempts`` is reached, otherwise
+    /// counts the reconnection and waits the backoff (doubling from the first wait up to the cap).
+    func reconnect(after failures: Int, _ error: any Error, statistics: SendStatistics) async throws {
+        guard failures < maximumAttempts else {
+            throw SendFailure("gave up after \(failures) failed connections to \(host):\(port): \(error)")
+        }
+        statistics.reconnected()
+        let wait = min(backoffMilliseconds.first << min(failures - 1, 16), backoffMilliseconds.maximum)
+        try await Task.sleep(for: .milliseconds(wait))
+    }
+}

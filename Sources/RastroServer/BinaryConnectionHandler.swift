@@ -10,7 +10,7 @@ import RastroStore
 /// the event loop, then queued for the writer; its ack goes out once the group commit holding it is durable. A
 /// connection with too many batches in flight, or a writer with too much queued, stops reading: TCP carries the
 /// backpressure to the client instead of memory growing here.
-final class BinaryConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+final class BinaryConnectionHandler: ReadGate, ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = InboundFrame
     typealias OutboundOut = ByteBuffer
 
@@ -140,20 +140,7 @@ final class BinaryConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         updateReading(context: context)
     }
 
-    /// Reads while this connection and the writer have room; otherwise waits for them.
-    func updateReading(context: ChannelHandlerContext) {
-        let shouldRead = !closeWhenIdle && inFlight < server.limits.batchesInFlight && !server.writer.isCongested
-        if shouldRead == reading { return }
-        reading = shouldRead
-        context.channel.setOption(ChannelOptions.autoRead, value: shouldRead).whenComplete { _ in }
-        if !shouldRead && inFlight < server.limits.batchesInFlight && !closeWhenIdle {
-            // Paused by the writer's queue: resume when it drains.
-            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            server.writer.whenDrained {
-                bound.eventLoop.execute { bound.value.0.updateReading(context: bound.value.1) }
-            }
-        }
-    }
+    var isWindingDown: Bool { closeWhenIdle }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read, inFlight == 0, reading {

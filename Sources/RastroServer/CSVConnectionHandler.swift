@@ -14,7 +14,7 @@ import RastroStore
 /// ```
 /// Each burst of rows read becomes a batch; its answer follows its durable commit, in order. The end of input (the
 /// client shuts its sending side, as `nc -N` does) flushes the last rows, answers and closes.
-final class CSVConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+final class CSVConnectionHandler: ReadGate, ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -167,18 +167,7 @@ final class CSVConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
         updateReading(context: context)
     }
 
-    func updateReading(context: ChannelHandlerContext) {
-        let shouldRead = !inputEnded && inFlight < server.limits.batchesInFlight && !server.writer.isCongested
-        if shouldRead == reading { return }
-        reading = shouldRead
-        context.channel.setOption(ChannelOptions.autoRead, value: shouldRead).whenComplete { _ in }
-        if !shouldRead && !inputEnded && inFlight < server.limits.batchesInFlight {
-            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            server.writer.whenDrained {
-                bound.eventLoop.execute { bound.value.0.updateReading(context: bound.value.1) }
-            }
-        }
-    }
+    var isWindingDown: Bool { inputEnded }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case .inputClosed = event as? ChannelEvent {

@@ -37,7 +37,7 @@ enum HTTPService {
     }
 
     static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
-        json(status, "{\"error\":\(quote(message))}")
+        json(status, "{\"error\":\(JSONText.quoted(message))}")
     }
 
     static func postScans(_ request: Request, context: PeerRequestContext, server: ServerContext) async throws -> Response {
@@ -111,33 +111,11 @@ enum HTTPService {
             }
         }
         errors.sort { $0.line < $1.line }
-        let errorList = errors.map { "{\"line\":\($0.line),\"field\":\(quote($0.field)),\"reason\":\(quote($0.reason))}" }
+        let errorList = errors.map { "{\"line\":\($0.line),\"field\":\(JSONText.quoted($0.field)),\"reason\":\(JSONText.quoted($0.reason))}" }
         return json(
             .ok,
             "{\"accepted\":\(accepted),\"duplicates\":\(duplicates),\"conflicts\":\(conflicts),\"rejected\":\(rejected),"
                 + "\"errors\":[\(errorList.joined(separator: ","))]}")
-    }
-
-    /// A JSON string literal.
-    static func quote(_ text: String) -> String {
-        var output = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    output.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return output + "\""
     }
 }
 

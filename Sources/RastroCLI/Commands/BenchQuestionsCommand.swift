@@ -105,8 +105,5 @@ struct BenchQuestionsCommand: ParsableCommand {
                 + "\"runs\":\(samples.count),\"rows\":[\(body)]}\n")
     }
 
-    /// A JSON string (identifiers and event codes need no escaping but quotes and backslashes get it anyway).
-    func text(_ value: String) -> String {
-        "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-    }
+    func text(_ value: String) -> String { JSONText.quoted(value) }
 }

@@ -1,3 +1,4 @@
+import RastroCore
 import RastroCSV
 
 /// One value of a report cell; JSON keeps numbers as numbers and absent values as `null`.
@@ -72,9 +73,9 @@ public struct ReportTable: Sendable, Equatable {
             text += rowIndex == 0 ? "\n  {" : ",\n  {"
             for (index, column) in columns.enumerated() {
                 if index > 0 { text += ", " }
-                text += JSON.string(column) + ": "
+                text += JSONText.quoted(column) + ": "
                 switch row[index] {
-                case .text(let value): text += JSON.string(value)
+                case .text(let value): text += JSONText.quoted(value)
                 case .number(let value): text += value
                 case .null: text += "null"
                 }
@@ -100,29 +101,5 @@ public struct ReportTable: Sendable, Equatable {
         text += line(widths.map { String(repeating: "-", count: $0) }) + "\n"
         for row in rows { text += line(row.map(\.text)) + "\n" }
         return text
-    }
-}
-
-/// Minimal JSON string escaping (RFC 8259).
-enum JSON {
-    static func string(_ value: String) -> String {
-        var text = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    text.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return text + "\""
     }
 }
