@@ -176,7 +176,7 @@ extension WriteSession {
     mutating func applyTouchedDeltas() throws {
         for day in buffers.deltas.touched.keys.sorted() {
             var added = buffers.deltas.touched[day]!
-            added.sort()
+            RadixSort.sort(&added, scratch: &buffers.sortScratch)
             var items: [UInt64] = []
             try transaction.withValue(databases.touched, Key.uint32(day)) { try TouchedItems.decode($0, into: &items) }
             items = TouchedItems.merge(items, added)
@@ -238,10 +238,11 @@ final class DurationWork: @unchecked Sendable {
 
     func compute() {
         let writer = ByteWriter(reservingCapacity: 64 << 10)
+        var scratch: [UInt64] = []
         do {
             for (key, stored) in sets {
                 var packed = deltas[key]!
-                packed.sort()
+                RadixSort.sort(&packed, scratch: &scratch)
                 var combined: [HistogramCell] = []
                 combined.reserveCapacity(packed.count)
                 var index = 0

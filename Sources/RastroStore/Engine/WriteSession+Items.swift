@@ -10,31 +10,43 @@ extension WriteSession {
         let count = batch.count
         buffers.items.removeAll(keepingCapacity: true)
         buffers.items.append(contentsOf: repeatElement(Self.unknownItem, count: count))
-        var misses: [InlineBytes: UInt32] = [:]
         // First the hashes (sequential reads of the batch), then the probes: independent loads, so their cache misses
         // overlap instead of queueing behind each other.
         var hashes = buffers.hashes
         hashes.removeAll(keepingCapacity: true)
         for scan in batch.scans { hashes.append(ItemCache.hash(batch.inline(scan.trackingID))) }
+        var unknown = count
         if useItemCache {
             var cache = store.itemCache
             store.itemCache = ItemCache(capacity: 0)
             for index in 0..<count {
-                if let item = cache.lookup(hash: hashes[index]) { buffers.items[index] = item }
+                if let item = cache.lookup(hash: hashes[index]) {
+                    buffers.items[index] = item
+                    unknown -= 1
+                }
             }
             store.itemCache = cache
         }
+        // The names the cache did not answer, each once, and the slot of every scan naming one.
+        var names = buffers.names
+        buffers.names = BatchNames()
+        defer { buffers.names = names }
+        names.reset(forUpTo: unknown)
+        var slots = buffers.nameSlots
+        slots.removeAll(keepingCapacity: true)
+        slots.append(contentsOf: repeatElement(-1, count: count))
         for index in 0..<count where buffers.items[index] == Self.unknownItem {
-            misses[batch.inline(batch.scans[index].trackingID)] = Self.unknownItem
+            slots[index] = Int32(names.slot(ofScan: index, hash: hashes[index], in: batch, adding: Self.unknownItem))
         }
         buffers.hashes = hashes
-        if !misses.isEmpty {
-            try lookUpNames(&misses)
+        defer { buffers.nameSlots = slots }
+        if !names.isEmpty {
+            try lookUpNames(&names)
         }
         // Assign ids to names still unknown, in batch order, only for scans that will create them.
         for index in 0..<count where buffers.items[index] == Self.unknownItem {
-            let name = batch.inline(batch.scans[index].trackingID)
-            guard let known = misses[name] else { continue }
+            let position = Int(slots[index])
+            let known = names[position]
             if known != Self.unknownItem {
                 buffers.items[index] = known
                 continue
@@ -45,7 +57,8 @@ extension WriteSession {
             }
             let item = counters.nextItem
             counters.nextItem += 1
-            misses[name] = item
+            names[position] = item
+            let name = names.name(at: position, in: batch)
             newItemNames.append(name)
             stagedItems.append((name, item))
             buffers.items[index] = item
@@ -53,12 +66,13 @@ extension WriteSession {
     }
 
     /// Resolves names against the `names` database, walking its blocks in key order with one cursor.
-    mutating func lookUpNames(_ misses: inout [InlineBytes: UInt32]) throws {
-        let sorted = misses.keys.sorted()
+    mutating func lookUpNames(_ names: inout BatchNames) throws {
+        var sorted = names.occupied.map { (name: names.name(at: Int($0), in: batch), position: Int($0)) }
+        sorted.sort { $0.name < $1.name }
         var block = NameBlock()
         var blockRange: (first: InlineBytes, next: InlineBytes?)? = nil
         try transaction.withCursor(databases.names) { cursor in
-            for name in sorted {
+            for (name, position) in sorted {
                 if let range = blockRange, range.first <= name, range.next.map({ name < $0 }) ?? true {
                     // The decoded block covers it.
                 } else {
@@ -68,10 +82,10 @@ extension WriteSession {
                     }
                     blockRange = located
                 }
-                let (position, found) = block.search(name)
+                let (index, found) = block.search(name)
                 if found {
-                    misses[name] = block.ids[position]
-                    stagedItems.append((name, block.ids[position]))
+                    names[position] = block.ids[index]
+                    stagedItems.append((name, block.ids[index]))
                 }
             }
         }
@@ -83,8 +97,9 @@ extension WriteSession {
     /// block and then append fresh full blocks (`MDB_APPEND`), and blocks stay full.
     mutating func insertNames() throws {
         guard !newItemNames.isEmpty else { return }
-        let ids = Dictionary(uniqueKeysWithValues: zip(newItemNames, (0..<newItemNames.count).map { firstNewItem + UInt32($0) }))
-        let sorted = newItemNames.sorted()
+        // New ids follow `newItemNames`' order: sorting positions keeps each name's id at hand.
+        let order = newItemNames.indices.sorted { newItemNames[$0] < newItemNames[$1] }
+        let sorted = order.map { newItemNames[$0] }
         var index = 0
         var block = NameBlock()
         try transaction.withCursor(databases.names) { cursor in
@@ -106,7 +121,7 @@ extension WriteSession {
                         left += 1
                     } else {
                         merged.names.append(sorted[right])
-                        merged.ids.append(ids[sorted[right]]!)
+                        merged.ids.append(firstNewItem + UInt32(order[right]))
                         right += 1
                     }
                 }

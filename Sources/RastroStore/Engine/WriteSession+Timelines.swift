@@ -31,7 +31,7 @@ extension WriteSession {
                 break
             }
         }
-        keys.sort()
+        RadixSort.sort(&keys, scratch: &buffers.sortScratch)
         // Gather what the block phase needs into item order in one tight loop: its random reads of the batch are
         // independent, so their cache misses overlap; everything after reads `work` in order.
         var work = buffers.work

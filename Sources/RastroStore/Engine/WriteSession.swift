@@ -6,7 +6,12 @@ struct WriteSessionBuffers {
     var stored: [StoredScan] = []
     var items: [UInt32] = []
     var hashes: [UInt64] = []
+    /// The batch's names the item cache did not answer, and each scan's slot among them (-1: answered).
+    var names = BatchNames()
+    var nameSlots: [Int32] = []
     var keys: [UInt64] = []
+    /// Scratch space of ``RadixSort``.
+    var sortScratch: [UInt64] = []
     var work: [WorkScan] = []
     var status: [ScanStatus] = []
     var order: [Int] = []

@@ -1,0 +1,84 @@
+/// Sorting of plain 64-bit integers, the writer's packed keys (`item << 32 | index`, duration bins), by least
+/// significant digit first.
+///
+/// The standard library's `sort()` is a comparison merge sort: on a commit's 250,000 packed keys it cost ~80 ns per
+/// key and showed as 7% of an import's CPU in `perf`. Counting sort by 11-bit digits reads and writes each key once per
+/// digit, and a digit that is the same in every key (the high bits of small item ids, say) is skipped, so the writer's
+/// keys take three or four passes. Equal integers are indistinguishable, so the result is exactly `sort()`'s.
+public enum RadixSort {
+    /// Below this many keys the comparison sort is faster than clearing and summing the digit counts.
+    public static var threshold: Int { 512 }
+    static var digitBits: Int { 11 }
+    static var digitMask: UInt64 { (1 << UInt64(digitBits)) - 1 }
+    static var buckets: Int { 1 << digitBits }
+
+    /// Sorts `keys` in ascending order, using `scratch` (resized as needed, contents unspecified afterwards) so that a
+    /// caller that keeps it allocates nothing in steady state.
+    public static func sort(_ keys: inout [UInt64], scratch: inout [UInt64]) {
+        let count = keys.count
+        if count < threshold {
+            keys.sort()
+            return
+        }
+        if scratch.count < count {
+            scratch = [UInt64](repeating: 0, count: count)
+        }
+        // Bits that differ between keys: a digit with none of them is the same in every key and needs no pass.
+        var varying: UInt64 = 0
+        let first = keys[0]
+        for key in keys { varying |= key ^ first }
+        var counts = [Int](repeating: 0, count: buckets)
+        var sourceIsKeys = true
+        var shift: UInt64 = 0
+        while shift < 64 {
+            defer { shift += UInt64(digitBits) }
+            if (varying >> shift) & digitMask == 0 { continue }
+            keys.withUnsafeMutableBufferPointer { keyBuffer in
+                scratch.withUnsafeMutableBufferPointer { scratchBuffer in
+                    counts.withUnsafeMutableBufferPointer { countBuffer in
+                        let source = sourceIsKeys ? keyBuffer : scratchBuffer
+                        let target = sourceIsKeys ? scratchBuffer : keyBuffer
+                        pass(from: source, to: target, count: count, shift: shift, counts: countBuffer)
+                    }
+                }
+            }
+            sourceIsKeys.toggle()
+        }
+        if !sourceIsKeys {
+            keys.withUnsafeMutableBufferPointer { keyBuffer in
+                scratch.withUnsafeBufferPointer { scratchBuffer in
+                    _ = keyBuffer.update(fromContentsOf: scratchBuffer[0..<count])
+                }
+            }
+        }
+    }
+
+    /// Sorts `keys` in ascending order with a scratch buffer of its own.
+    public static func sort(_ keys: inout [UInt64]) {
+        var scratch: [UInt64] = []
+        sort(&keys, scratch: &scratch)
+    }
+
+    /// One stable counting pass on the digit at `shift`.
+    @inline(__always)
+    static func pass(
+        from source: UnsafeMutableBufferPointer<UInt64>, to target: UnsafeMutableBufferPointer<UInt64>, count: Int,
+        shift: UInt64, counts: UnsafeMutableBufferPointer<Int>
+    ) {
+        let mask = digitMask
+        for index in 0..<counts.count { counts[index] = 0 }
+        for index in 0..<count { counts[Int(truncatingIfNeeded: (source[index] >> shift) & mask)] += 1 }
+        var total = 0
+        for index in 0..<counts.count {
+            let bucket = counts[index]
+            counts[index] = total
+            total += bucket
+        }
+        for index in 0..<count {
+            let key = source[index]
+            let digit = Int(truncatingIfNeeded: (key >> shift) & mask)
+            target[counts[digit]] = key
+            counts[digit] += 1
+        }
+    }
+}
