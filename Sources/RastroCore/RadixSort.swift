@@ -27,26 +27,24 @@ public enum RadixSort {
         var varying: UInt64 = 0
         let first = keys[0]
         for key in keys { varying |= key ^ first }
-        var counts = [Int](repeating: 0, count: buckets)
-        var sourceIsKeys = true
-        var shift: UInt64 = 0
-        while shift < 64 {
-            defer { shift += UInt64(digitBits) }
-            if (varying >> shift) & digitMask == 0 { continue }
-            keys.withUnsafeMutableBufferPointer { keyBuffer in
-                scratch.withUnsafeMutableBufferPointer { scratchBuffer in
-                    counts.withUnsafeMutableBufferPointer { countBuffer in
-                        let source = sourceIsKeys ? keyBuffer : scratchBuffer
-                        let target = sourceIsKeys ? scratchBuffer : keyBuffer
-                        pass(from: source, to: target, count: count, shift: shift, counts: countBuffer)
+        keys.withUnsafeMutableBufferPointer { keyBuffer in
+            scratch.withUnsafeMutableBufferPointer { scratchBuffer in
+                let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: buckets)
+                defer { counts.deallocate() }
+                var sortedInKeys = true
+                var shift: UInt64 = 0
+                while shift < 64 {
+                    if (varying >> shift) & digitMask != 0 {
+                        if sortedInKeys {
+                            pass(from: keyBuffer, to: scratchBuffer, count: count, shift: shift, counts: counts)
+                        } else {
+                            pass(from: scratchBuffer, to: keyBuffer, count: count, shift: shift, counts: counts)
+                        }
+                        sortedInKeys.toggle()
                     }
+                    shift += UInt64(digitBits)
                 }
-            }
-            sourceIsKeys.toggle()
-        }
-        if !sourceIsKeys {
-            keys.withUnsafeMutableBufferPointer { keyBuffer in
-                scratch.withUnsafeBufferPointer { scratchBuffer in
+                if !sortedInKeys {
                     _ = keyBuffer.update(fromContentsOf: scratchBuffer[0..<count])
                 }
             }
