@@ -1,0 +1,138 @@
+import ArgumentParser
+import RastroAnalytics
+import RastroCSV
+import RastroCore
+import RastroStore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `rastro export`: every stored scan back out as CSV in the import dialect.
+///
+/// The output is what `rastro import` reads, so an export is a portable backup, a way to move a period or a work
+/// centre into another data directory, and the input for tools that speak CSV. Rows come item by item (items in the
+/// order the store first saw them), each item's scans in timeline order (`scanned_at`, then arrival); times are ISO 8601
+/// with the site offset, to the millisecond. `received_at`, the server's receive time, comes last: `rastro import`
+/// ignores it (and says so once), since a re-import is a new arrival.
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write stored scans as CSV (the import dialect), item by item in timeline order.",
+        discussion: "Columns: \(columns.joined(separator: ",")). One read transaction: a consistent snapshot while "
+            + "rastrod keeps ingesting.")
+
+    static let columns = [
+        "tracking_id", "event", "scanned_at", "messenger", "work_center", "device", "seq", "reason", "lat", "lon",
+        "received_at",
+    ]
+
+    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var window: WindowOptions
+
+    @Option(name: .long, help: "Only scans at this work centre.") var center: String?
+
+    @Option(name: .long, help: ArgumentHelp("Write to FILE instead of standard output.", valueName: "FILE"))
+    var out: String?
+
+    @Flag(name: .long, help: "No summary line on standard error.") var quiet = false
+
+    func run() throws {
+        let store = try dataOptions.openForReading()
+        var zone = store.zone
+        let window = try window.window(zone: &zone)
+        var descriptor: Int32 = -1
+        if let out {
+            descriptor = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            guard descriptor >= 0 else {
+                throw ValidationError("cannot write \(out): \(String(cString: strerror(errno)))")
+            }
+        }
+        defer { if out != nil { close(descriptor) } }
+        let started = nowMilliseconds()
+        let (scans, items) = try store.read { reader in
+            try Self.export(reader, window: window, center: center, descriptor: descriptor)
+        }
+        if !quiet {
+            let seconds = Double(max(nowMilliseconds() - started, 1)) / 1000
+            Console.error(
+                "exported \(scans) scans of \(items) items in \(formatFixed(seconds, 2)) s: "
+                    + "\(Int(Double(scans) / seconds)) rows/s\n")
+        }
+    }
+
+    /// Writes the rows; returns how many scans and items went out.
+    static func export(_ reader: StoreReader, window: TimeWindow, center: String?, descriptor: Int32) throws -> (Int, Int) {
+        var zone = reader.zone
+        var centerID: UInt32? = nil
+        if let center {
+            // A centre the store has never seen has no scans: the header alone is the right answer.
+            guard let id = try reader.id(.workCenter, center) else {
+                flush(Array((columns.joined(separator: ",") + "\n").utf8), descriptor)
+                return (0, 0)
+            }
+            centerID = id
+        }
+        var output: [UInt8] = []
+        output.reserveCapacity(1 << 20)
+        output.append(contentsOf: columns.joined(separator: ",").utf8)
+        output.append(UInt8(ascii: "\n"))
+        var names = EntityNames()
+        var scans = 0
+        var items = 0
+        let comma = UInt8(ascii: ",")
+        try reader.forEachBlock { block in
+            for index in 0..<block.itemCount {
+                var counted = false
+                for scan in block.timeline(index) {
+                    guard window.contains(scan.scannedAt), centerID.map({ $0 == scan.workCenter }) ?? true else { continue }
+                    block.names[index].withBytes { output.append(contentsOf: $0) }
+                    output.append(comma)
+                    output.append(contentsOf: scan.event.code.utf8)
+                    output.append(comma)
+                    output.append(contentsOf: Timestamp.format(scan.scannedAt, zone: &zone).utf8)
+                    output.append(comma)
+                    output.append(contentsOf: try names.bytes(.messenger, scan.messenger, reader))
+                    output.append(comma)
+                    output.append(contentsOf: try names.bytes(.workCenter, scan.workCenter, reader))
+                    output.append(comma)
+                    output.append(contentsOf: try names.bytes(.device, scan.device, reader))
+                    output.append(comma)
+                    output.append(contentsOf: String(scan.seq).utf8)
+                    output.append(comma)
+                    if scan.reason != 0 { output.append(contentsOf: try names.bytes(.reason, scan.reason, reader)) }
+                    output.append(comma)
+                    if scan.hasLocation { output.append(contentsOf: Coordinate.format(scan.latitude).utf8) }
+                    output.append(comma)
+                    if scan.hasLocation { output.append(contentsOf: Coordinate.format(scan.longitude).utf8) }
+                    output.append(comma)
+                    output.append(contentsOf: Timestamp.format(scan.receivedAt, zone: &zone).utf8)
+                    output.append(UInt8(ascii: "\n"))
+                    scans += 1
+                    counted = true
+                }
+                if counted { items += 1 }
+                if output.count >= 1 << 20 {
+                    flush(output, descriptor)
+                    output.removeAll(keepingCapacity: true)
+                }
+            }
+            return true
+        }
+        flush(output, descriptor)
+        return (scans, items)
+    }
+}
+
+/// Identifier bytes by dictionary id, looked up once per export; reasons are quoted when they need it.
+struct EntityNames {
+    private var known: [EntityKind: [UInt32: [UInt8]]] = [:]
+
+    mutating func bytes(_ kind: EntityKind, _ id: UInt32, _ reader: StoreReader) throws -> [UInt8] {
+        if let bytes = known[kind]?[id] { return bytes }
+        var bytes: [UInt8] = []
+        CSVWriter.appendField(try reader.name(kind, id), to: &bytes)
+        known[kind, default: [:]][id] = bytes
+        return bytes
+    }
+}
