@@ -116,7 +116,8 @@ final class BlockWorker: @unchecked Sendable {
                 continue
             }
             // Item ids may come from a cache of hashes: every scan must name the item it was given.
-            for scan in group[cursor..<groupEnd] where scan.name != name {
+            // (Read from the batch here, on the two workers, rather than carried in `WorkScan` through the serial gather.)
+            for scan in group[cursor..<groupEnd] where batch.inline(batch.scans[scan.index].trackingID) != name {
                 throw ItemCacheCollision()
             }
             let updated = updateItem(item, old: old, group[cursor..<groupEnd])

@@ -41,9 +41,7 @@ extension WriteSession {
         for key in keys {
             let index = Int(truncatingIfNeeded: key & 0xFFFF_FFFF)
             work.append(
-                WorkScan(
-                    scan: buffers.stored[index], name: batch.inline(batch.scans[index].trackingID), index: index,
-                    item: UInt32(truncatingIfNeeded: key >> 32)))
+                WorkScan(scan: buffers.stored[index], index: index, item: UInt32(truncatingIfNeeded: key >> 32)))
         }
         buffers.keys = keys
         defer { buffers.work = work }

@@ -34,7 +34,6 @@ struct WriteSessionBuffers {
 /// A scan on its way into its item's timeline, gathered in item order for the block phase.
 struct WorkScan {
     var scan: StoredScan
-    var name: InlineBytes
     var index: Int
     var item: UInt32
 }
