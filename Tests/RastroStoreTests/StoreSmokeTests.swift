@@ -58,4 +58,27 @@ struct ItemCacheTests {
         #expect(try store.read { try $0.trace("GU-B") }?.map(\.event) == [.pickedUp, .received])
         #expect(try store.read { try $0.trace("GU-A") }?.map(\.event) == [.pickedUp])
     }
+
+    /// With every tracking id hashing alike, the batch's table of unknown names and the cache merge different items;
+    /// the name check catches it and the commit is redone comparing names: each scan still lands on its own item.
+    @Test func namesThatShareAHashStayDistinctItems() throws {
+        let directory = TemporaryDirectory()
+        let store = try Store(directory: directory.path)
+        store.hashEveryName(to: 7)
+        var first = ScanBatch()
+        for (seq, name) in ["GU-A", "GU-B", "GU-A", "GU-C"].enumerated() {
+            first.append(
+                trackingID: name, event: seq < 2 ? .pickedUp : .received, scannedAt: StoreSmokeTests.t0 + Int64(seq) * 60_000,
+                messenger: "M", workCenter: "C", device: "D", seq: UInt64(seq + 1), receivedAt: StoreSmokeTests.t0)
+        }
+        #expect(try store.ingest(first).accepted == 4)
+        var second = ScanBatch()
+        second.append(trackingID: "GU-C", event: .inTransit, scannedAt: StoreSmokeTests.t0 + 600_000, messenger: "M", workCenter: "C", device: "D", seq: 5, receivedAt: StoreSmokeTests.t0)
+        second.append(trackingID: "GU-B", event: .received, scannedAt: StoreSmokeTests.t0 + 600_000, messenger: "M", workCenter: "C", device: "D", seq: 6, receivedAt: StoreSmokeTests.t0)
+        #expect(try store.ingest(second).accepted == 2)
+        #expect(try store.read { try $0.trace("GU-A") }?.map(\.seq) == [1, 3])
+        #expect(try store.read { try $0.trace("GU-B") }?.map(\.seq) == [2, 6])
+        #expect(try store.read { try $0.trace("GU-C") }?.map(\.seq) == [4, 5])
+        #expect(try store.read { try $0.counters() }.nextItem == 3)
+    }
 }

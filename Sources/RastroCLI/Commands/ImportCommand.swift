@@ -78,6 +78,8 @@ struct ImportCommand: ParsableCommand {
             let parts = measured.timelineParts.map { formatFixed($0 * 1e9 / Double(max(rows, 1)), 0) }
             let indexParts = measured.indexParts.map { formatFixed($0 * 1e9 / Double(max(rows, 1)), 0) }
             Console.error("  (index deltas: cells \(indexParts[0]), day states \(indexParts[1]), durations \(indexParts[2]), current \(indexParts[3]), touched \(indexParts[4]) ns/row)\n")
+            let itemParts = measured.itemParts.map { formatFixed($0 * 1e9 / Double(max(rows, 1)), 0) }
+            Console.error("  (items: hashes \(itemParts[0]), cache \(itemParts[1]), unknown names \(itemParts[2]), names lookups \(itemParts[3]), new ids \(itemParts[4]) ns/row)\n")
             Console.error("  (block workers busy: \(store.blockWorkerSeconds.map { formatFixed($0, 2) }) s)\n")
             Console.error("  (timelines: gather \(parts[0]), fetch \(parts[1]), workers \(parts[2]), puts and merge \(parts[3]) ns/row)\n")
             for (name, spent) in zip(IngestPhases.names, measured.seconds) {

@@ -4,8 +4,12 @@ import RastroCore
 ///
 /// A `Dictionary` keyed by ``InlineBytes`` hashed every 48-byte name with SipHash twice per scan (insert, then look
 /// up) and showed as 6% of an import's CPU. This table reuses the 64-bit hashes the writer already computed for
-/// ``ItemCache``: a probe compares hashes and only on a hash match compares the names, so it stays exact when two
-/// names share a hash. Open addressing over flat 16-byte slots, kept at most half full, reused between commits.
+/// ``ItemCache``. Open addressing over flat 16-byte slots, kept at most half full, reused between commits.
+///
+/// With `exact` off, equal hashes are taken as equal names, as the item cache does, and under the same guard: every
+/// scan's name is checked against its item's name when its block is rewritten, and a mismatch retries the commit
+/// with `exact` on, where a hash match is confirmed by comparing the names (a random read of the batch per probe,
+/// which cost 40 ns per scan).
 struct BatchNames {
     struct Slot {
         var hash: UInt64 = 0
@@ -18,11 +22,14 @@ struct BatchNames {
     private var mask = 0
     /// Indexes of the occupied slots, in insertion order.
     private(set) var occupied: [Int32] = []
+    /// Whether a hash match is confirmed by comparing names.
+    private(set) var exact = true
 
     var isEmpty: Bool { occupied.isEmpty }
 
     /// Empties the table, sized for up to `names` distinct names.
-    mutating func reset(forUpTo names: Int) {
+    mutating func reset(forUpTo names: Int, exact: Bool) {
+        self.exact = exact
         var size = 64
         while size < 2 * names { size *= 2 }
         if slots.count != size {
@@ -45,7 +52,7 @@ struct BatchNames {
                 occupied.append(Int32(position))
                 return position
             }
-            if slot.hash == hash && Self.sameName(batch, Int(slot.first), index) { return position }
+            if slot.hash == hash && (!exact || Self.sameName(batch, Int(slot.first), index)) { return position }
             position = (position + 1) & mask
         }
     }
@@ -57,7 +64,7 @@ struct BatchNames {
         while true {
             let slot = slots[position]
             precondition(slot.first >= 0, "scan \(index)'s name was never added")
-            if slot.hash == hash && Self.sameName(batch, Int(slot.first), index) { return position }
+            if slot.hash == hash && (!exact || Self.sameName(batch, Int(slot.first), index)) { return position }
             position = (position + 1) & mask
         }
     }

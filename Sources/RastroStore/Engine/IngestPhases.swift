@@ -20,6 +20,8 @@ public struct IngestPhases: Sendable, Equatable {
     public var timelineParts = [Double](repeating: 0, count: 4)
     /// The index step in parts: cells, day states, durations, current, touched.
     public var indexParts = [Double](repeating: 0, count: 5)
+    /// The items step in parts: hashes, cache probes, the batch's unknown names, `names` lookups, new ids.
+    public var itemParts = [Double](repeating: 0, count: 5)
 
     public init() {}
 
@@ -28,6 +30,7 @@ public struct IngestPhases: Sendable, Equatable {
         for index in seconds.indices { seconds[index] += commit.seconds[index] }
         for index in timelineParts.indices { timelineParts[index] += commit.timelineParts[index] }
         for index in indexParts.indices { indexParts[index] += commit.indexParts[index] }
+        for index in itemParts.indices { itemParts[index] += commit.itemParts[index] }
         blocksRewritten += commit.blocksRewritten
         scansRewritten += commit.scansRewritten
         commits += 1

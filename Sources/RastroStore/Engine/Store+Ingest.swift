@@ -162,7 +162,11 @@ extension Store {
         for (slot, entries) in staged.entities.enumerated() {
             for (name, id) in entries { entityIDs[slot][name] = id }
         }
-        for (name, id) in staged.items { itemCache.insert(name, id) }
+        if let hash = nameHashForTesting {
+            for (name, id) in staged.items { itemCache.insert(hash: hash(name), id) }
+        } else {
+            for (name, id) in staged.items { itemCache.insert(name, id) }
+        }
         for (number, block) in staged.blocks { blockCache.insert(number, block) }
         if staged.commits > 0 { lastCommit = staged.commits }
         return responses
@@ -196,5 +200,10 @@ extension Store {
     /// Test hook: caches a wrong item for a tracking id, as a hash collision would.
     func poisonItemCache(name: String, item: UInt32) {
         itemCache.insert(InlineBytes(name), item)
+    }
+
+    /// Test hook: every tracking id hashes to `hash` from now on.
+    func hashEveryName(to hash: UInt64) {
+        nameHashForTesting = { _ in hash }
     }
 }

@@ -7,6 +7,12 @@ extension WriteSession {
     /// each block is decoded once), or a new id for a tracking id first seen here. New ids are dense and follow the
     /// order in which the batch first mentions them.
     mutating func resolveItems() throws {
+        var clock = IngestPhases.now()
+        func lap(_ part: Int) {
+            let now = IngestPhases.now()
+            phases.itemParts[part] += now - clock
+            clock = now
+        }
         let count = batch.count
         buffers.items.removeAll(keepingCapacity: true)
         buffers.items.append(contentsOf: repeatElement(Self.unknownItem, count: count))
@@ -14,7 +20,12 @@ extension WriteSession {
         // overlap instead of queueing behind each other.
         var hashes = buffers.hashes
         hashes.removeAll(keepingCapacity: true)
-        for scan in batch.scans { hashes.append(ItemCache.hash(batch.inline(scan.trackingID))) }
+        if let hash = store.nameHashForTesting {
+            for scan in batch.scans { hashes.append(hash(batch.inline(scan.trackingID))) }
+        } else {
+            for scan in batch.scans { hashes.append(ItemCache.hash(batch.inline(scan.trackingID))) }
+        }
+        lap(0)
         var unknown = count
         if useItemCache {
             var cache = store.itemCache
@@ -27,11 +38,12 @@ extension WriteSession {
             }
             store.itemCache = cache
         }
+        lap(1)
         // The names the cache did not answer, each once, and the slot of every scan naming one.
         var names = buffers.names
         buffers.names = BatchNames()
         defer { buffers.names = names }
-        names.reset(forUpTo: unknown)
+        names.reset(forUpTo: unknown, exact: !useItemCache)
         var slots = buffers.nameSlots
         slots.removeAll(keepingCapacity: true)
         slots.append(contentsOf: repeatElement(-1, count: count))
@@ -40,9 +52,11 @@ extension WriteSession {
         }
         buffers.hashes = hashes
         defer { buffers.nameSlots = slots }
+        lap(2)
         if !names.isEmpty {
             try lookUpNames(&names)
         }
+        lap(3)
         // Assign ids to names still unknown, in batch order, only for scans that will create them.
         for index in 0..<count where buffers.items[index] == Self.unknownItem {
             let position = Int(slots[index])
@@ -63,6 +77,7 @@ extension WriteSession {
             stagedItems.append((name, item))
             buffers.items[index] = item
         }
+        lap(4)
     }
 
     /// Resolves names against the `names` database, walking its blocks in key order with one cursor.
