@@ -151,6 +151,27 @@ struct IngestPropertyTests {
         #expect(report.problems.allSatisfy { $0.message.contains("already stored with a different event") })
     }
 
+    /// Repeats inside one batch, with a device's seqs out of order, close together (packed for the radix sort) or
+    /// far apart (the comparison sort): the first of each key is judged, later ones follow it.
+    @Test(arguments: [UInt64(5), 1 << 50])
+    func repeatsInsideABatchFollowTheirFirstScan(farSeq: UInt64) throws {
+        let rows = [
+            "GU1,picked_up,2026-09-01T08:00:00-05:00,M1,C1,D1,\(farSeq),,,",
+            "GU2,picked_up,2026-09-01T08:05:00-05:00,M1,C1,D1,2,,,",
+            "GU1,picked_up,2026-09-01T08:00:00-05:00,M1,C1,D1,\(farSeq),,,",
+            "GU3,picked_up,2026-09-01T08:10:00-05:00,M1,C1,D1,2,,,",
+            "GU2,picked_up,2026-09-01T08:05:00-05:00,M1,C1,D1,2,,,",
+            "GU4,picked_up,2026-09-01T08:15:00-05:00,M1,C1,D1,1,,,",
+        ]
+        let directory = TemporaryDirectory()
+        let store = try Store(directory: directory.path)
+        let report = try store.ingest(StreamFixtures.batch(rows))
+        #expect(report.accepted == 3 && report.duplicates == 2 && report.conflicts == 1)
+        #expect(report.problems.map(\.index) == [3])
+        #expect(try store.read { try $0.trace("GU3") } == nil)
+        #expect(try store.read { try $0.trace("GU1") }?.map(\.seq) == [farSeq])
+    }
+
     @Test(arguments: [UInt64(3), 9])
     func theOutcomeDoesNotDependOnWhereBatchesSplit(seed: UInt64) throws {
         let generated = StreamFixtures.generated(scans: 6_000, seed: seed)
