@@ -16,7 +16,7 @@ data=$(mktemp -d /tmp/rastro-send-bench.XXXXXX)
 trap 'rm -rf "$data"' EXIT
 "$bin/rastro" init --data "$data/db" >/dev/null
 token=$("$bin/rastro" token create --gateway bench --data "$data/db" 2>/dev/null | awk '{print $NF}')
-/usr/bin/time -f "server cpu: user %U s, sys %S s" "$bin/rastrod" --data "$data/db" --log-level warning \
+/usr/bin/time -f "server cpu: user %U s, sys %S s, peak resident %M KB" "$bin/rastrod" --data "$data/db" --log-level warning ${RASTROD_ARGS:-} \
   --binary-port 7410 --csv-port 7411 --http-port 7490 &
 server=$!
 for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/7410) 2>/dev/null && break; sleep 0.1; done

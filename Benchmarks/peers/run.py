@@ -241,7 +241,7 @@ def rastro_send(full, full_rows, clean_rows):
         wait_for_port(7410)
         seconds, client_peak, output = spawn_measured(
             [BIN / "rastro", "send", full, "--to", "127.0.0.1:7410", "--token", token, "--connections", "4", "--batch-size", "5000",
-             "--window", "16", "--quiet"])
+             "--window", "32", "--quiet"])
     finally:
         stop.set()
         sampler.join()

@@ -17,7 +17,7 @@ public struct SendConfiguration: Sendable {
     /// Scans (or CSV rows) per batch.
     public var batchSize = 1_000
     /// Batches a connection sends before waiting for acknowledgements.
-    public var window = 8
+    public var window = 32
     /// Reconnection backoff: first wait and cap, in milliseconds.
     public var backoffMilliseconds = (first: 50, maximum: 5_000)
     /// Give up after this many consecutive failed connection attempts.

@@ -32,7 +32,7 @@ struct SendCommand: AsyncParsableCommand {
     var batchSize = 1_000
 
     @Option(name: .long, help: "Batches in flight per connection.")
-    var window = 8
+    var window = 32
 
     @Option(name: .long, help: ArgumentHelp("Site time zone for timestamps without an offset.", valueName: "ZONE"))
     var timezone = SiteTimeZone.defaultIdentifier
