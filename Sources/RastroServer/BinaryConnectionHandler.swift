@@ -31,11 +31,7 @@ final class BinaryConnectionHandler: ReadGate, ChannelInboundHandler, RemovableC
 
     func channelActive(context: ChannelHandlerContext) {
         peer = peerDescription(context.channel)
-        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        let registered = server.connections.register(self) {
-            bound.eventLoop.execute { bound.value.0.beginClose(context: bound.value.1) }
-        }
-        if !registered {
+        if !register(context: context, onShutdown: beginClose) {
             let error = server.connections.isDraining
                 ? ProtocolError(.shuttingDown, "the server is shutting down")
                 : ProtocolError(.tooManyConnections, "the server holds \(server.limits.connections) connections already")

@@ -32,11 +32,7 @@ final class CSVConnectionHandler: ReadGate, ChannelInboundHandler, RemovableChan
 
     func channelActive(context: ChannelHandlerContext) {
         peer = peerDescription(context.channel)
-        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        let registered = server.connections.register(self) {
-            bound.eventLoop.execute { bound.value.0.endInput(context: bound.value.1) }
-        }
-        if !registered {
+        if !register(context: context, onShutdown: endInput) {
             refuse(context: context, server.connections.isDraining ? "the server is shutting down" : "too many connections")
             return
         }

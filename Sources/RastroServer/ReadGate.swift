@@ -1,8 +1,8 @@
 import NIOCore
 
-/// A connection that stops reading its socket while it has too many batches waiting for their acknowledgement or
-/// the writer has too much queued, and reads again when both have room: TCP then carries the backpressure to the
-/// client instead of memory growing in the server (docs/protocol.md §6).
+/// A connection registered with the server that stops reading its socket while it has too many batches waiting for
+/// their acknowledgement or the writer has too much queued, and reads again when both have room: TCP then carries
+/// the backpressure to the client instead of memory growing in the server (docs/protocol.md §6).
 protocol ReadGate: AnyObject {
     var server: ServerContext { get }
     /// Whether the channel is reading now.
@@ -28,6 +28,17 @@ extension ReadGate {
             server.writer.whenDrained {
                 resume.eventLoop.execute { resume.value() }
             }
+        }
+    }
+}
+
+extension ReadGate {
+    /// Registers the connection with the server's registry, with what to do on its event loop when the server shuts
+    /// down; `false` when the server refuses it (it is draining, or holds its most connections already).
+    func register(context: ChannelHandlerContext, onShutdown: @escaping (ChannelHandlerContext) -> Void) -> Bool {
+        let shutdown = NIOLoopBound({ onShutdown(context) }, eventLoop: context.eventLoop)
+        return server.connections.register(self) {
+            shutdown.eventLoop.execute { shutdown.value() }
         }
     }
 }
