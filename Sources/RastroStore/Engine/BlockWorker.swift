@@ -103,6 +103,11 @@ final class BlockWorker: @unchecked Sendable {
         newBlock.removeAll(number: job.number)
         let lastItemIndex = Int(group.last!.item - oldBlock.firstItem)
         let itemCount = max(oldBlock.itemCount, lastItemIndex + 1)
+        // The previous result was handed to `outputs`, so these arrays start empty: sized once here rather than grown
+        // (and copied) by doubling as items are appended.
+        newBlock.scans.reserveCapacity(oldBlock.scans.count + group.count)
+        newBlock.names.reserveCapacity(itemCount)
+        newBlock.starts.reserveCapacity(itemCount + 1)
         var cursor = group.startIndex
         var changed = false
         for itemIndex in 0..<itemCount {
