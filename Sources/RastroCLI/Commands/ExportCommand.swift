@@ -4,10 +4,6 @@ import RastroCSV
 import RastroCore
 import RastroStore
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// `rastro export`: every stored scan back out as CSV in the import dialect.
 ///
 /// The output is what `rastro import` reads, so an export is a portable backup, a way to move a period or a work
@@ -41,17 +37,11 @@ struct ExportCommand: ParsableCommand {
         let store = try dataOptions.openForReading()
         var zone = store.zone
         let window = try window.window(zone: &zone)
-        var descriptor: Int32 = -1
-        if let out {
-            descriptor = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-            guard descriptor >= 0 else {
-                throw ValidationError("cannot write \(out): \(String(cString: strerror(errno)))")
-            }
-        }
-        defer { if out != nil { close(descriptor) } }
+        let output = try OutputFile(out)
+        defer { output.close() }
         let started = nowMilliseconds()
         let (scans, items) = try store.read { reader in
-            try Self.export(reader, window: window, center: center, descriptor: descriptor)
+            try Self.export(reader, window: window, center: center, to: output)
         }
         if !quiet {
             let seconds = Double(max(nowMilliseconds() - started, 1)) / 1000
@@ -61,23 +51,20 @@ struct ExportCommand: ParsableCommand {
         }
     }
 
-    /// Writes the rows; returns how many scans and items went out.
-    static func export(_ reader: StoreReader, window: TimeWindow, center: String?, descriptor: Int32) throws -> (Int, Int) {
-        var zone = reader.zone
-        var centerID: UInt32? = nil
-        if let center {
-            // A centre the store has never seen has no scans: the header alone is the right answer.
-            guard let id = try reader.id(.workCenter, center) else {
-                flush(Array((columns.joined(separator: ",") + "\n").utf8), descriptor)
-                return (0, 0)
-            }
-            centerID = id
-        }
+    /// Writes the header and the rows; returns how many scans and items went out.
+    static func export(_ reader: StoreReader, window: TimeWindow, center: String?, to file: OutputFile) throws -> (Int, Int) {
         var output: [UInt8] = []
         output.reserveCapacity(1 << 20)
         output.append(contentsOf: columns.joined(separator: ",").utf8)
         output.append(UInt8(ascii: "\n"))
-        var names = EntityNames()
+        defer { file.write(output) }
+        var centerID: UInt32? = nil
+        if let center {
+            // A centre the store has never seen has no scans: the header alone is the right answer.
+            guard let id = try reader.id(.workCenter, center) else { return (0, 0) }
+            centerID = id
+        }
+        var zone = reader.zone
         var scans = 0
         var items = 0
         let comma = UInt8(ascii: ",")
@@ -92,15 +79,17 @@ struct ExportCommand: ParsableCommand {
                     output.append(comma)
                     output.append(contentsOf: Timestamp.format(scan.scannedAt, zone: &zone).utf8)
                     output.append(comma)
-                    output.append(contentsOf: try names.bytes(.messenger, scan.messenger, reader))
+                    // Identifiers are validated to `A-Z a-z 0-9 - _ . /` and need no quoting; reasons may come from
+                    // a catalog, so they go through the CSV writer.
+                    output.append(contentsOf: try reader.name(.messenger, scan.messenger).utf8)
                     output.append(comma)
-                    output.append(contentsOf: try names.bytes(.workCenter, scan.workCenter, reader))
+                    output.append(contentsOf: try reader.name(.workCenter, scan.workCenter).utf8)
                     output.append(comma)
-                    output.append(contentsOf: try names.bytes(.device, scan.device, reader))
+                    output.append(contentsOf: try reader.name(.device, scan.device).utf8)
                     output.append(comma)
                     output.append(contentsOf: String(scan.seq).utf8)
                     output.append(comma)
-                    if scan.reason != 0 { output.append(contentsOf: try names.bytes(.reason, scan.reason, reader)) }
+                    if scan.reason != 0 { CSVWriter.appendField(try reader.name(.reason, scan.reason), to: &output) }
                     output.append(comma)
                     if scan.hasLocation { output.append(contentsOf: Coordinate.format(scan.latitude).utf8) }
                     output.append(comma)
@@ -113,26 +102,12 @@ struct ExportCommand: ParsableCommand {
                 }
                 if counted { items += 1 }
                 if output.count >= 1 << 20 {
-                    flush(output, descriptor)
+                    file.write(output)
                     output.removeAll(keepingCapacity: true)
                 }
             }
             return true
         }
-        flush(output, descriptor)
         return (scans, items)
-    }
-}
-
-/// Identifier bytes by dictionary id, looked up once per export; reasons are quoted when they need it.
-struct EntityNames {
-    private var known: [EntityKind: [UInt32: [UInt8]]] = [:]
-
-    mutating func bytes(_ kind: EntityKind, _ id: UInt32, _ reader: StoreReader) throws -> [UInt8] {
-        if let bytes = known[kind]?[id] { return bytes }
-        var bytes: [UInt8] = []
-        CSVWriter.appendField(try reader.name(kind, id), to: &bytes)
-        known[kind, default: [:]][id] = bytes
-        return bytes
     }
 }

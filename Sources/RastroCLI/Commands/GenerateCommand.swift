@@ -2,10 +2,6 @@ import ArgumentParser
 import RastroCore
 import RastroGenerator
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// `rastro generate`: a deterministic, realistic scan stream.
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -43,38 +39,23 @@ struct GenerateCommand: ParsableCommand {
         configuration.start = parseDate(start)!
         configuration.clean = clean
         let generator = ScanGenerator(configuration)
-        var descriptor: Int32 = -1
-        if let out {
-            descriptor = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-            guard descriptor >= 0 else {
-                throw ValidationError("cannot write \(out): \(String(cString: strerror(errno)))")
-            }
-        }
+        let output = try OutputFile(out)
+        defer { output.close() }
         var buffer: [UInt8] = []
         buffer.reserveCapacity(1 << 20)
         generator.generate { _, line in
             buffer.append(contentsOf: line)
             if buffer.count >= 1 << 20 {
-                flush(buffer, descriptor)
+                output.write(buffer)
                 buffer.removeAll(keepingCapacity: true)
             }
         }
-        flush(buffer, descriptor)
-        if out != nil { close(descriptor) }
+        output.write(buffer)
         let statistics = generator.statistics
         Console.error(
             "generated \(statistics.rows) rows: \(statistics.scans) scans of \(statistics.items) items over "
                 + "\(statistics.days) days, \(statistics.resends) resent, \(statistics.conflicts) conflicting, "
                 + "\(statistics.malformed) malformed\n")
-    }
-}
-
-/// Writes to a file, or to standard output through ``Console``.
-func flush(_ bytes: [UInt8], _ descriptor: Int32) {
-    if descriptor >= 0 {
-        bytes.withUnsafeBytes { writeAll(descriptor, $0) }
-    } else {
-        Console.out(String(decoding: bytes, as: UTF8.self))
     }
 }
 

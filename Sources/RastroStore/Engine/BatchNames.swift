@@ -57,18 +57,6 @@ struct BatchNames {
         }
     }
 
-    /// The slot of the name of scan `index`, which must have been added.
-    @inline(__always)
-    func slot(ofScan index: Int, hash: UInt64, in batch: ScanBatch) -> Int {
-        var position = Int(truncatingIfNeeded: hash) & mask
-        while true {
-            let slot = slots[position]
-            precondition(slot.first >= 0, "scan \(index)'s name was never added")
-            if slot.hash == hash && (!exact || Self.sameName(batch, Int(slot.first), index)) { return position }
-            position = (position + 1) & mask
-        }
-    }
-
     subscript(position: Int) -> UInt32 {
         get { slots[position].item }
         set { slots[position].item = newValue }

@@ -19,6 +19,8 @@ struct ItemCache {
     }
 
     let capacity: Int
+    /// How tracking ids hash: every lookup and insert goes through it.
+    var hasher = NameHasher()
     private var young: [Slot]
     private var old: [Slot]
     private var youngCount = 0
@@ -62,7 +64,7 @@ struct ItemCache {
     }
 
     mutating func insert(_ name: InlineBytes, _ item: UInt32) {
-        insert(hash: Self.hash(name), item)
+        insert(hash: hasher.hash(name), item)
     }
 
     mutating func insert(hash: UInt64, _ item: UInt32) {
@@ -84,6 +86,15 @@ struct ItemCache {
         }
         youngCount = 0
     }
+}
+
+/// The 64-bit hash of tracking ids used by ``ItemCache`` and the write session's ``BatchNames``.
+struct NameHasher {
+    /// Test hook: when set, every tracking id hashes to this value, so that tests can make names collide.
+    var fixedForTesting: UInt64? = nil
+
+    @inline(__always)
+    func hash(_ name: InlineBytes) -> UInt64 { fixedForTesting ?? ItemCache.hash(name) }
 }
 
 /// Two tracking ids with the same 64-bit hash met in the writer's cache: the commit is retried without it.

@@ -162,11 +162,7 @@ extension Store {
         for (slot, entries) in staged.entities.enumerated() {
             for (name, id) in entries { entityIDs[slot][name] = id }
         }
-        if let hash = nameHashForTesting {
-            for (name, id) in staged.items { itemCache.insert(hash: hash(name), id) }
-        } else {
-            for (name, id) in staged.items { itemCache.insert(name, id) }
-        }
+        for (name, id) in staged.items { itemCache.insert(name, id) }
         for (number, block) in staged.blocks { blockCache.insert(number, block) }
         if staged.commits > 0 { lastCommit = staged.commits }
         return responses
@@ -204,6 +200,6 @@ extension Store {
 
     /// Test hook: every tracking id hashes to `hash` from now on.
     func hashEveryName(to hash: UInt64) {
-        nameHashForTesting = { _ in hash }
+        itemCache.hasher.fixedForTesting = hash
     }
 }

@@ -25,8 +25,6 @@ public final class Store: @unchecked Sendable {
     /// Committed identifier → id mappings per ``EntityKind`` (index `rawValue - 1`). Entities are few.
     var entityIDs: [[InlineBytes: UInt32]] = Array(repeating: [:], count: EntityKind.allCases.count)
     var itemCache: ItemCache
-    /// Test hook: replaces the 64-bit tracking-id hash, so that tests can make names collide.
-    var nameHashForTesting: (@Sendable (InlineBytes) -> UInt64)? = nil
     var blockCache: BlockCache
     /// Identifies this process's writer in ``Counters/writerToken``.
     let writerToken = UInt64.random(in: 1...UInt64.max)

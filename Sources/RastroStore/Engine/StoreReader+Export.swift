@@ -7,9 +7,6 @@ extension StoreReader {
     /// `body` returns `false` to stop early.
     public func forEachBlock(_ body: (TraceBlock) throws -> Bool) throws {
         var block = TraceBlock(number: 0)
-        var scratch = self.scratch
-        let zstd = self.zstd
-        defer { self.scratch = scratch }
         try transaction.withCursor(databases.items) { cursor in
             var entry = try cursor.first()
             while let current = entry {
@@ -17,11 +14,7 @@ extension StoreReader {
                     throw StoreCorruption("items: a key of \(current.key.count) bytes where block numbers have 4")
                 }
                 let number = current.key.loadUnaligned(as: UInt32.self).bigEndian
-                do {
-                    try block.decode(current.value, number: number, zstd: zstd, scratch: &scratch)
-                } catch let error as StoreCorruption {
-                    throw error.located("items", "block \(number)")
-                }
+                try decode(current.value, number: number, into: &block)
                 if try !body(block) { return }
                 entry = try cursor.next()
             }

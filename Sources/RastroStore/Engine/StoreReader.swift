@@ -29,17 +29,19 @@ public final class StoreReader {
     public func block(containing item: UInt32) throws -> TraceBlock? {
         let number = item >> TraceBlock.itemShift
         var block = TraceBlock(number: number)
-        var scratch = self.scratch
-        let zstd = self.zstd
-        let found = try transaction.withValue(databases.items, Key.uint32(number)) { value in
-            do {
-                try block.decode(value, number: number, zstd: zstd, scratch: &scratch)
-            } catch let error as StoreCorruption {
-                throw error.located("items", "block \(number)")
-            }
+        let found: Void? = try transaction.withValue(databases.items, Key.uint32(number)) { value in
+            try decode(value, number: number, into: &block)
         }
-        self.scratch = scratch
         return found == nil ? nil : block
+    }
+
+    /// Decodes a stored trace block (`items` value) into `block`, reusing this reader's scratch buffer.
+    func decode(_ value: UnsafeRawBufferPointer, number: UInt32, into block: inout TraceBlock) throws(StoreCorruption) {
+        do {
+            try block.decode(value, number: number, zstd: zstd, scratch: &scratch)
+        } catch {
+            throw error.located("items", "block \(number)")
+        }
     }
 
     /// An item's tracking id and timeline.

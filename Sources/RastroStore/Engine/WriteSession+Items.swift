@@ -20,16 +20,13 @@ extension WriteSession {
         // overlap instead of queueing behind each other.
         var hashes = buffers.hashes
         hashes.removeAll(keepingCapacity: true)
-        if let hash = store.nameHashForTesting {
-            for scan in batch.scans { hashes.append(hash(batch.inline(scan.trackingID))) }
-        } else {
-            for scan in batch.scans { hashes.append(ItemCache.hash(batch.inline(scan.trackingID))) }
-        }
+        let hasher = store.itemCache.hasher
+        for scan in batch.scans { hashes.append(hasher.hash(batch.inline(scan.trackingID))) }
         lap(0)
         var unknown = count
         if useItemCache {
             var cache = store.itemCache
-            store.itemCache = ItemCache(capacity: 0)
+            store.itemCache = ItemCache(capacity: 0)  // A placeholder while `cache` is mutated uniquely.
             for index in 0..<count {
                 if let item = cache.lookup(hash: hashes[index]) {
                     buffers.items[index] = item
