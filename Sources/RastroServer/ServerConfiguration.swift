@@ -13,8 +13,8 @@ public struct ServerLimits: Sendable, Equatable {
     public var connections = 1_024
     /// A connection with nothing to read and nothing in flight for this long is closed.
     public var idleTimeoutSeconds = 60
-    /// A commit takes at most this many scans (as many as `rastro import`'s: fewer re-encode the same trace blocks
-    /// more often, and 100,000 streamed 16% slower)…
+    /// A commit takes at most this many scans (as many as `rastro import`'s: smaller commits re-encode the same trace
+    /// blocks more often; docs/performance.md §1, 2)…
     public var commitScans = Limits.default.scansPerCommit
     /// …and waits at most this long for more once the first batch is queued (under load the previous commit's
     /// duration gathers far more than this window does).
