@@ -16,28 +16,43 @@ public struct InlineBytes: Hashable, Sendable, Comparable, CustomStringConvertib
     @inlinable
     public init(_ bytes: UnsafeRawBufferPointer) {
         precondition(bytes.count <= Self.capacity, "identifier longer than \(Self.capacity) bytes")
-        var words: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
-        if let base = bytes.baseAddress {
-            // Word-sized moves inline: `copyMemory` is a call to `memmove`, which for these 10–40 byte identifiers
-            // cost more than the copy and was 5% of an import's CPU (identifiers are copied several times per scan).
-            let count = bytes.count
-            withUnsafeMutableBytes(of: &words) { storage in
-                var offset = 0
-                while offset + 8 <= count {
-                    storage.storeBytes(of: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self), toByteOffset: offset, as: UInt64.self)
-                    offset += 8
-                }
-                if offset + 4 <= count {
-                    storage.storeBytes(of: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self), toByteOffset: offset, as: UInt32.self)
-                    offset += 4
-                }
-                while offset < count {
-                    storage[offset] = base.load(fromByteOffset: offset, as: UInt8.self)
-                    offset += 1
-                }
-            }
+        let count = bytes.count
+        guard let base = bytes.baseAddress, count > 0 else {
+            self.init(words: (0, 0, 0, 0, 0), count: 0)
+            return
         }
-        self.init(words: words, count: UInt8(bytes.count))
+        // Word-sized loads, written without a loop: `copyMemory` is a call to `memmove`, which for these 10–40 byte
+        // identifiers costs more than the copy (5% of an import's CPU), and LLVM turns a copying loop back into that
+        // call. Identifiers are copied several times per scan.
+        let full = count >> 3
+        let tail = Self.partialWord(base + (full << 3), count: count & 7)
+        @inline(__always) func word(_ index: Int) -> UInt64 {
+            index < full ? base.loadUnaligned(fromByteOffset: index << 3, as: UInt64.self) : index == full ? tail : 0
+        }
+        self.init(words: (word(0), word(1), word(2), word(3), word(4)), count: UInt8(count))
+    }
+
+    /// Up to 7 bytes as the low bytes of a word, the rest zero, laid out as a load from memory would be on the
+    /// little-endian machines Rastro builds for.
+    @inlinable @inline(__always)
+    static func partialWord(_ start: UnsafeRawPointer, count: Int) -> UInt64 {
+        var word: UInt64 = 0
+        var shift: UInt64 = 0
+        var offset = 0
+        if count & 4 != 0 {
+            word = UInt64(start.loadUnaligned(as: UInt32.self).littleEndian)
+            shift = 32
+            offset = 4
+        }
+        if count & 2 != 0 {
+            word |= UInt64(start.loadUnaligned(fromByteOffset: offset, as: UInt16.self).littleEndian) << shift
+            shift += 16
+            offset += 2
+        }
+        if count & 1 != 0 {
+            word |= UInt64(start.load(fromByteOffset: offset, as: UInt8.self)) << shift
+        }
+        return word
     }
 
     @inlinable
