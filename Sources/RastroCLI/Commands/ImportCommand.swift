@@ -74,10 +74,10 @@ struct ImportCommand: ParsableCommand {
         Console.out("\(rows) rows in \(formatFixed(seconds, 2)) s: \(Int(Double(rows) / seconds)) rows/s\n")
         if phases {
             let measured = store.phases
-            Console.error("writer time by step over \(measured.commits) commits (\(measured.blocksRewritten) trace blocks holding \(measured.scansRewritten) scans rewritten):\n")
+            Console.error("writer time by step over \(measured.commits) commits (\(measured.blocksRewritten) trace blocks holding \(measured.scansRewritten) scans rewritten, of which \(measured.coldBlocksRewritten) sealed blocks holding \(measured.coldScansRewritten) scans):\n")
             let parts = measured.timelineParts.map { formatFixed($0 * 1e9 / Double(max(rows, 1)), 0) }
             let indexParts = measured.indexParts.map { formatFixed($0 * 1e9 / Double(max(rows, 1)), 0) }
-            Console.error("  (index deltas: cells \(indexParts[0]), day states \(indexParts[1]), durations \(indexParts[2]), current \(indexParts[3]), touched \(indexParts[4]) ns/row)\n")
+            Console.error("  (index deltas: merged on two threads cells \(indexParts[0]), durations \(indexParts[2]), current \(indexParts[3]); on the writer day states \(indexParts[1]), touched \(indexParts[4]) ns/row)\n")
             let itemParts = measured.itemParts.map { formatFixed($0 * 1e9 / Double(max(rows, 1)), 0) }
             Console.error("  (items: hashes \(itemParts[0]), cache \(itemParts[1]), unknown names \(itemParts[2]), names lookups \(itemParts[3]), new ids \(itemParts[4]) ns/row)\n")
             Console.error("  (block workers busy: \(store.blockWorkerSeconds.map { formatFixed($0, 2) }) s)\n")

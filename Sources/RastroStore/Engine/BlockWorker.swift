@@ -39,6 +39,8 @@ final class BlockWorker: @unchecked Sendable {
     let output = ByteWriter(reservingCapacity: 1 << 20)
     var blocksRewritten = 0
     var scansRewritten = 0
+    var coldBlocksRewritten = 0
+    var coldScansRewritten = 0
     var failure: (any Error)? = nil
     /// Seconds this worker spent processing, over the life of the store (profiling).
     var busySeconds = 0.0
@@ -71,6 +73,8 @@ final class BlockWorker: @unchecked Sendable {
         output.removeAll()
         blocksRewritten = 0
         scansRewritten = 0
+        coldBlocksRewritten = 0
+        coldScansRewritten = 0
         failure = nil
     }
 
@@ -138,6 +142,10 @@ final class BlockWorker: @unchecked Sendable {
         blocksRewritten += 1
         scansRewritten += newBlock.scans.count
         let cold = job.number &+ WriteSession.hotBlocks <= latestBlock
+        if cold {
+            coldBlocksRewritten += 1
+            coldScansRewritten += newBlock.scans.count
+        }
         newBlock.encode(into: encoded, scratch: scratch, zstd: cold ? zstd : nil)
         let start = output.count
         encoded.withBytes { output.append($0) }

@@ -16,6 +16,9 @@ public struct IngestPhases: Sendable, Equatable {
     /// Trace blocks rewritten and the stored scans they held (the rewrite amplification).
     public var blocksRewritten = 0
     public var scansRewritten = 0
+    /// Of those, the sealed (cold) blocks, each compressed again: late scans for items older than the hot window.
+    public var coldBlocksRewritten = 0
+    public var coldScansRewritten = 0
     /// The timelines step in parts: gather, fetch old blocks, workers, puts and merge.
     public var timelineParts = [Double](repeating: 0, count: 4)
     /// The index step in parts: cells, day states, durations, current, touched.
@@ -33,6 +36,8 @@ public struct IngestPhases: Sendable, Equatable {
         for index in itemParts.indices { itemParts[index] += commit.itemParts[index] }
         blocksRewritten += commit.blocksRewritten
         scansRewritten += commit.scansRewritten
+        coldBlocksRewritten += commit.coldBlocksRewritten
+        coldScansRewritten += commit.coldScansRewritten
         commits += 1
     }
 

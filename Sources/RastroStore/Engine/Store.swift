@@ -31,6 +31,12 @@ public final class Store: @unchecked Sendable {
     /// The store's commit count after this process's last commit.
     var lastCommit: UInt64 = 0
     let writerZstd = Zstd(level: 3)
+    /// The helper thread's own, for the cells it seals while the writer seals blocks with ``writerZstd``.
+    let helperZstd = Zstd(level: 3)
+    /// The writer's and the helper's scratch for ``IndexWork``, in that order.
+    lazy var indexParticipants = [
+        IndexWork.Participant(zone: zone, zstd: writerZstd), IndexWork.Participant(zone: zone, zstd: helperZstd),
+    ]
     /// The block phase of a commit runs on two workers: this thread's and the helper's.
     lazy var blockWorkers = [BlockWorker(zone: zone), BlockWorker(zone: zone)]
     lazy var helper = HelperThread()

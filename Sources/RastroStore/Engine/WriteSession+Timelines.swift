@@ -112,6 +112,8 @@ extension WriteSession {
             report.add(worker.report)
             phases.blocksRewritten += worker.blocksRewritten
             phases.scansRewritten += worker.scansRewritten
+            phases.coldBlocksRewritten += worker.coldBlocksRewritten
+            phases.coldScansRewritten += worker.coldScansRewritten
         }
         lap(3)
     }
@@ -138,12 +140,6 @@ extension WriteSession {
         buffers.status[index] = .conflict
         report.conflicts += 1
         report.problems.append(ScanProblem(index: index, kind: .conflict, field: field, message: message))
-    }
-
-    /// Compresses trace blocks and cells that went cold without being rewritten since, a bounded amount per commit.
-    mutating func sealColdValues() throws {
-        try sealColdBlocks()
-        try sealColdCells()
     }
 
     /// Seals the cells of up to two cold days per commit (a commit rarely advances the newest day by more).

@@ -136,13 +136,39 @@ struct WriteSession {
         try updateTimelines()
         settleRepeats()
         lap(3)
-        try applyIndexDeltas()
+        // Cells, current states and durations merge on the helper thread while the steps that need the transaction
+        // (and do not touch those databases) run here; then this thread helps with what is left, and writes it all.
+        let indexWork = try prepareIndexWork()
+        let participants = store.indexParticipants
+        for participant in participants { participant.reset() }
         lap(4)
-        try writeSeqRanges()
-        lap(5)
-        try insertNames()
-        lap(6)
-        try sealColdValues()
+        var failure: (any Error)? = nil
+        store.helper.run(background: { indexWork.work(as: participants[1]) }) {
+            do {
+                let started = IngestPhases.now()
+                try applyDayStateDeltas()
+                let between = IngestPhases.now()
+                try applyTouchedDeltas()
+                phases.indexParts[1] += between - started
+                phases.indexParts[4] += IngestPhases.now() - between
+                lap(4)
+                try writeSeqRanges()
+                lap(5)
+                try insertNames()
+                lap(6)
+                try sealColdBlocks()
+                lap(7)
+            } catch {
+                failure = error
+                return
+            }
+            indexWork.work(as: participants[0])
+        }
+        if let failure { throw failure }
+        try storeIndexWork(indexWork, participants)
+        lap(4)
+        // After the cells are written: it seals what they hold now.
+        try sealColdCells()
         lap(7)
         counters.accepted += UInt64(report.accepted)
         counters.duplicates += UInt64(report.duplicates)

@@ -1,0 +1,248 @@
+import RastroCore
+import Synchronization
+
+/// The CPU part of a commit's `cells`, `current` and `durations` changes: each changed value's stored content merged
+/// with the commit's deltas and encoded again.
+///
+/// It touches no LMDB. The writer copies the stored values in before (``WriteSession/prepareIndexWork()``) and writes
+/// the results after (``WriteSession/storeIndexWork(_:)``). The helper thread starts on it while the writer applies
+/// the other indexes, writes the dedup ranges and the names and seals cold blocks; then the writer joins in. The two
+/// take values from a shared counter, as the block workers do, so neither waits while the other has work left
+/// (docs/performance.md §0).
+final class IndexWork: @unchecked Sendable {
+    /// The cells stored under one (day, centre) key and the range of ``cellKeys`` (one per messenger) changing them.
+    struct CellGroup {
+        var day: UInt32
+        var center: UInt32
+        var keys: Range<Int>
+        var stored: [UInt8]?
+    }
+
+    /// What to do with one key.
+    struct Result {
+        enum Action { case none, put, delete }
+        var action = Action.none
+        var key = Key()
+        var value: [UInt8] = []
+        /// For cells, the `cellsums` value written beside them.
+        var summaries: [UInt8] = []
+    }
+
+    /// One thread's scratch space and findings.
+    final class Participant: @unchecked Sendable {
+        let writer = ByteWriter(reservingCapacity: 64 << 10)
+        let encoded = ByteWriter(reservingCapacity: 64 << 10)
+        let summaries = ByteWriter(reservingCapacity: 16 << 10)
+        var decompressed: [UInt8] = []
+        var sortScratch: [UInt64] = []
+        var zone: SiteTimeZone
+        let zstd: Zstd
+        var failure: (any Error)? = nil
+        /// Seconds spent on cells, durations and current states (profiling: `rastro import --phases`).
+        var seconds = (cells: 0.0, durations: 0.0, current: 0.0)
+
+        init(zone: SiteTimeZone, zstd: Zstd) {
+            self.zone = zone
+            self.zstd = zstd
+        }
+
+        /// Forgets the previous commit's findings.
+        func reset() {
+            failure = nil
+            seconds = (0, 0, 0)
+        }
+    }
+
+    // Inputs, read-only once the work starts. Jobs are numbered cells first, then durations, then current states.
+    let cellKeys: [CellKey]
+    let cellGroups: [CellGroup]
+    let cellDeltas: [CellKey: CellDelta]
+    /// Cells of days before this one are written sealed.
+    let coldBelowDay: UInt32
+    let durationSets: [(key: DurationSetKey, stored: [UInt8]?)]
+    let durationDeltas: [DurationSetKey: [UInt64]]
+    let currentKeys: [(key: CurrentKey, stored: [UInt8]?)]
+    let currentDeltas: [CurrentKey: CurrentDelta]
+    var jobCount: Int { cellGroups.count + durationSets.count + currentKeys.count }
+
+    /// One slot per job, each written by the thread that took the job.
+    let results: UnsafeMutableBufferPointer<Result>
+    private let next = Atomic<Int>(0)
+
+    init(
+        cellKeys: [CellKey], cellGroups: [CellGroup], cellDeltas: [CellKey: CellDelta], coldBelowDay: UInt32,
+        durationSets: [(key: DurationSetKey, stored: [UInt8]?)], durationDeltas: [DurationSetKey: [UInt64]],
+        currentKeys: [(key: CurrentKey, stored: [UInt8]?)], currentDeltas: [CurrentKey: CurrentDelta]
+    ) {
+        self.cellKeys = cellKeys
+        self.cellGroups = cellGroups
+        self.cellDeltas = cellDeltas
+        self.coldBelowDay = coldBelowDay
+        self.durationSets = durationSets
+        self.durationDeltas = durationDeltas
+        self.currentKeys = currentKeys
+        self.currentDeltas = currentDeltas
+        results = .allocate(capacity: cellGroups.count + durationSets.count + currentKeys.count)
+        results.initialize(repeating: Result())
+    }
+
+    deinit {
+        results.deinitialize()
+        results.deallocate()
+    }
+
+    /// Takes jobs until none are left or one fails.
+    func work(as participant: Participant) {
+        var clock = IngestPhases.now()
+        while participant.failure == nil {
+            let job = next.wrappingAdd(1, ordering: .relaxed).oldValue
+            guard job < jobCount else { break }
+            do {
+                if job < cellGroups.count {
+                    results[job] = try cell(cellGroups[job], participant)
+                } else if job < cellGroups.count + durationSets.count {
+                    results[job] = try duration(durationSets[job - cellGroups.count], participant)
+                } else {
+                    results[job] = try current(currentKeys[job - cellGroups.count - durationSets.count], participant)
+                }
+            } catch {
+                participant.failure = error
+            }
+            let now = IngestPhases.now()
+            if job < cellGroups.count {
+                participant.seconds.cells += now - clock
+            } else if job < cellGroups.count + durationSets.count {
+                participant.seconds.durations += now - clock
+            } else {
+                participant.seconds.current += now - clock
+            }
+            clock = now
+        }
+    }
+
+    /// One (day, centre): everyone's stored records there, with this commit's removals and additions.
+    private func cell(_ group: CellGroup, _ participant: Participant) throws -> Result {
+        let dayStart = participant.zone.startOfDay(Int32(group.day))
+        var people: [UInt32: [CellRecord]] = [:]
+        if let stored = group.stored {
+            do {
+                try stored.withUnsafeBytes { value in
+                    try SealedValue.withPayload(value, zstd: participant.zstd, scratch: &participant.decompressed) { payload in
+                        try Cell.decode(payload, center: group.center, dayStart: dayStart, wantRecords: true) { messenger, _, records in
+                            people[messenger] = records
+                        }
+                    }
+                }
+            } catch let error as StoreCorruption {
+                throw error.located("cells", "day \(group.day) centre \(group.center)")
+            }
+        }
+        for cellKey in cellKeys[group.keys] {
+            var delta = cellDeltas[cellKey]!
+            var records = people[cellKey.messenger] ?? []
+            for record in delta.removes {
+                guard let position = Self.search(records, record) else {
+                    throw StoreCorruption("cells[\(cellKey)]: a record to replace is missing")
+                }
+                records.remove(at: position)
+            }
+            delta.adds.sort()
+            people[cellKey.messenger] = Self.mergeSorted(records, delta.adds)
+        }
+        let key = Cell.key(day: group.day, center: group.center)
+        let ordered = people.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }.map { (messenger: $0.key, records: $0.value) }
+        if ordered.isEmpty { return Result(action: .delete, key: key) }
+        let (writer, encoded, summaries) = (participant.writer, participant.encoded, participant.summaries)
+        writer.removeAll()
+        summaries.removeAll()
+        Cell.encode(ordered, center: group.center, dayStart: dayStart, into: writer, scratch: encoded, summaries: summaries)
+        SealedValue.encode(writer, into: encoded, zstd: group.day < coldBelowDay ? participant.zstd : nil)
+        return Result(action: .put, key: key, value: encoded.bytes, summaries: summaries.bytes)
+    }
+
+    /// One histogram set: its stored counts plus this commit's, sorted and summed per (key, bin).
+    private func duration(_ set: (key: DurationSetKey, stored: [UInt8]?), _ participant: Participant) throws -> Result {
+        var packed = durationDeltas[set.key]!
+        RadixSort.sort(&packed, scratch: &participant.sortScratch)
+        var combined: [HistogramCell] = []
+        combined.reserveCapacity(packed.count)
+        var index = 0
+        while index < packed.count {
+            let group = packed[index] >> 1
+            var count: Int64 = 0
+            while index < packed.count && packed[index] >> 1 == group {
+                count += packed[index] & 1 == 1 ? 1 : -1
+                index += 1
+            }
+            if count != 0 {
+                combined.append(HistogramCell(key: UInt32(group >> 31), bin: UInt16(truncatingIfNeeded: group), count: count))
+            }
+        }
+        if combined.isEmpty { return Result() }
+        var storedCells: [HistogramCell] = []
+        if let stored = set.stored { try stored.withUnsafeBytes { try DurationHistograms.decode($0, into: &storedCells) } }
+        let merged = try DurationHistograms.merge(storedCells, combined)
+        if merged.isEmpty { return Result(action: .delete, key: set.key.key) }
+        participant.writer.removeAll()
+        DurationHistograms.encode(merged, into: participant.writer)
+        return Result(action: .put, key: set.key.key, value: participant.writer.bytes)
+    }
+
+    /// One (event, day) list of items in that state: the stored list without the items that left it, plus those
+    /// that entered.
+    private func current(_ entry: (key: CurrentKey, stored: [UInt8]?), _ participant: Participant) throws -> Result {
+        let currentKey = entry.key
+        var delta = currentDeltas[currentKey]!
+        let dayStart = participant.zone.startOfDay(Int32(currentKey.day))
+        let key = CurrentStates.key(event: currentKey.event, day: currentKey.day)
+        var records: [CurrentRecord] = []
+        if let stored = entry.stored { try stored.withUnsafeBytes { try CurrentStates.decode($0, dayStart: dayStart, into: &records) } }
+        if !delta.removes.isEmpty {
+            var removals = Set(delta.removes)
+            records.removeAll { removals.remove($0) != nil }
+            guard removals.isEmpty else {
+                throw StoreCorruption("current[\(currentKey.event.code), \(currentKey.day)]: a state to replace is missing")
+            }
+        }
+        delta.adds.sort()
+        records = Self.mergeSorted(records, delta.adds)
+        if records.isEmpty { return Result(action: .delete, key: key) }
+        participant.writer.removeAll()
+        CurrentStates.encode(records, dayStart: dayStart, into: participant.writer)
+        return Result(action: .put, key: key, value: participant.writer.bytes)
+    }
+
+    /// The index of an element equal to `target` in a sorted array.
+    static func search<Element: Comparable>(_ sorted: [Element], _ target: Element) -> Int? {
+        var low = 0
+        var high = sorted.count
+        while low < high {
+            let middle = (low + high) / 2
+            if sorted[middle] < target { low = middle + 1 } else { high = middle }
+        }
+        return low < sorted.count && sorted[low] == target ? low : nil
+    }
+
+    /// Merges two sorted arrays.
+    static func mergeSorted<Element: Comparable>(_ left: [Element], _ right: [Element]) -> [Element] {
+        if right.isEmpty { return left }
+        if left.isEmpty { return right }
+        if let last = left.last, let first = right.first, !(first < last) { return left + right }
+        var result: [Element] = []
+        result.reserveCapacity(left.count + right.count)
+        var leftIndex = 0
+        var rightIndex = 0
+        while leftIndex < left.count && rightIndex < right.count {
+            if right[rightIndex] < left[leftIndex] {
+                result.append(right[rightIndex])
+                rightIndex += 1
+            } else {
+                result.append(left[leftIndex])
+                leftIndex += 1
+            }
+        }
+        result.append(contentsOf: left[leftIndex...])
+        result.append(contentsOf: right[rightIndex...])
+        return result
+    }
+}
