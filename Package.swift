@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(name: "RastroCSVTests", dependencies: ["RastroCSV"]),
         .testTarget(name: "RastroStoreTests", dependencies: ["RastroStore", "RastroCSV", "RastroGenerator", "RastroTestSupport"]),
         .testTarget(name: "RastroGeneratorTests", dependencies: ["RastroGenerator", "RastroCSV", "RastroTestSupport"]),
-        .testTarget(name: "RastroCLITests", dependencies: ["RastroCLI", "RastroTestSupport"]),
+        .testTarget(name: "RastroCLITests", dependencies: ["RastroCLI", "RastroStore", "RastroTestSupport"]),
         .testTarget(name: "RastroAnalyticsTests", dependencies: ["RastroAnalytics", "RastroGenerator", "RastroTestSupport", "RastroCLI"]),
         .testTarget(name: "RastroProtocolTests", dependencies: ["RastroProtocol", "RastroTestSupport"]),
         .testTarget(

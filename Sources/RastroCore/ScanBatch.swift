@@ -66,8 +66,12 @@ public struct ScanBatch: Sendable {
     public init() {}
 
     public init(reservingScans count: Int) {
+        self.init(reservingScans: count, bytes: count * 48)
+    }
+
+    public init(reservingScans count: Int, bytes byteCount: Int) {
         scans.reserveCapacity(count)
-        bytes.reserveCapacity(count * 48)
+        bytes.reserveCapacity(byteCount)
     }
 
     public var count: Int { scans.count }
@@ -132,7 +136,11 @@ extension ScanBatch {
     public mutating func append(contentsOf other: ScanBatch) {
         let shift = UInt32(bytes.count)
         bytes.append(contentsOf: other.bytes)
-        scans.reserveCapacity(scans.count + other.scans.count)
+        // Exactly what is needed would reallocate on every call, copying all earlier scans each time: a caller
+        // merging many batches reserves the total first (`init(reservingScans:bytes:)`); otherwise grow by doubling.
+        if scans.capacity < scans.count + other.scans.count {
+            scans.reserveCapacity(max(scans.count + other.scans.count, 2 * scans.capacity))
+        }
         for var scan in other.scans {
             scan.trackingID.offset += shift
             scan.messenger.offset += shift

@@ -1,5 +1,6 @@
 import ArgumentParser
 @testable import RastroCLI
+import RastroStore
 import RastroTestSupport
 import Testing
 
@@ -116,6 +117,19 @@ struct CommandTests {
         try write(clean.standardOutput, to: directory.path + "/clean.csv")
         let imported = try await rastro("import", directory.path + "/clean.csv", "--data", directory.path + "/data", "--quiet")
         #expect(imported.standardOutput.hasPrefix("accepted 500, duplicates 0, rejected 0, conflicts 0"))
+    }
+
+    /// `--phases` (shared with `rastrod --phases`) accounts for the commits it made and lists every step.
+    @Test func importPhasesListEveryStepOfItsCommits() async throws {
+        let directory = TemporaryDirectory()
+        try write(Self.csv(Array(Self.rows[0..<4])), to: directory.path + "/scans.csv")
+        let output = try await rastro(
+            "import", directory.path + "/scans.csv", "--data", directory.path + "/data", "--quiet", "--phases")
+        let lines = output.standardError.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("writer time by step over 1 commits (1 trace blocks holding 4 scans rewritten") == true)
+        for step in IngestPhases.names {
+            #expect(lines.contains { $0.hasPrefix("  \(step): ") && $0.hasSuffix(" ns/row)") }, "no line for \(step)")
+        }
     }
 
     @Test func infoSummarisesTheStore() async throws {

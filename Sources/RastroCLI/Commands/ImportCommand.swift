@@ -72,20 +72,7 @@ struct ImportCommand: ParsableCommand {
             "accepted \(totals.accepted), duplicates \(totals.duplicates), rejected \(totals.rejected + csvRejected), "
                 + "conflicts \(totals.conflicts)\n")
         Console.out("\(rows) rows in \(formatFixed(seconds, 2)) s: \(Int(Double(rows) / seconds)) rows/s\n")
-        if phases {
-            let measured = store.phases
-            Console.error("writer time by step over \(measured.commits) commits (\(measured.blocksRewritten) trace blocks holding \(measured.scansRewritten) scans rewritten, of which \(measured.coldBlocksRewritten) sealed blocks holding \(measured.coldScansRewritten) scans):\n")
-            let parts = measured.timelineParts.map { formatFixed($0 * 1e9 / Double(max(rows, 1)), 0) }
-            let indexParts = measured.indexParts.map { formatFixed($0 * 1e9 / Double(max(rows, 1)), 0) }
-            Console.error("  (index deltas: merged on two threads cells \(indexParts[0]), durations \(indexParts[2]), current \(indexParts[3]); on the writer day states \(indexParts[1]), touched \(indexParts[4]) ns/row)\n")
-            let itemParts = measured.itemParts.map { formatFixed($0 * 1e9 / Double(max(rows, 1)), 0) }
-            Console.error("  (items: hashes \(itemParts[0]), cache \(itemParts[1]), unknown names \(itemParts[2]), names lookups \(itemParts[3]), new ids \(itemParts[4]) ns/row)\n")
-            Console.error("  (block workers busy: \(store.blockWorkerSeconds.map { formatFixed($0, 2) }) s)\n")
-            Console.error("  (timelines: gather \(parts[0]), fetch \(parts[1]), workers \(parts[2]), puts and merge \(parts[3]) ns/row)\n")
-            for (name, spent) in zip(IngestPhases.names, measured.seconds) {
-                Console.error("  \(name): \(formatFixed(spent, 3)) s (\(formatFixed(spent * 1e9 / Double(max(rows, 1)), 0)) ns/row)\n")
-            }
-        }
+        if phases { Console.error(phasesReport(store, rows: rows)) }
     }
 }
 

@@ -32,6 +32,8 @@ public struct Rastrod: AsyncParsableCommand {
     @Option(name: .long, help: "Largest HTTP request body, in bytes.") var bodyBytes = ServerLimits().httpBodyBytes
     @Option(name: .long, help: "Hours the answers of committed batches are kept for resends.") var replayHours = ServerLimits().replayHours
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
+    @Flag(name: .long, help: "At shutdown, print where the writer's time went, per step and per scan (profiling).")
+    var phases = false
 
     public init() {}
 
@@ -72,5 +74,6 @@ public struct Rastrod: AsyncParsableCommand {
         configuration.limits.replayHours = replayHours
         let server = try RastroServer(configuration: configuration, logger: Logger(label: "rastrod"))
         try await server.run()
+        if phases { Console.error(phasesReport(server.store, rows: server.store.phases.scans)) }
     }
 }

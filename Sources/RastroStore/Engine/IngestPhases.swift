@@ -13,6 +13,8 @@ public struct IngestPhases: Sendable, Equatable {
     ]
     public var seconds = [Double](repeating: 0, count: names.count)
     public var commits = 0
+    /// Scans that reached the writer (rows rejected by a parser before it are not among them).
+    public var scans = 0
     /// Trace blocks rewritten and the stored scans they held (the rewrite amplification).
     public var blocksRewritten = 0
     public var scansRewritten = 0
@@ -38,6 +40,7 @@ public struct IngestPhases: Sendable, Equatable {
         scansRewritten += commit.scansRewritten
         coldBlocksRewritten += commit.coldBlocksRewritten
         coldScansRewritten += commit.coldScansRewritten
+        scans += commit.scans
         commits += 1
     }
 

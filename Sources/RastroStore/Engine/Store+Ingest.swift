@@ -92,7 +92,10 @@ extension Store {
                     var answers = [IngestResponse?](repeating: nil, count: requests.count)
                     var firstByKey: [ReplayKey: Int] = [:]
                     var repeatsOf = [Int](repeating: -1, count: requests.count)
-                    var merged = ScanBatch()
+                    // Sized once: growing by each request's size would copy the merged scans again per request.
+                    var merged = requests.count == 1 ? ScanBatch() : ScanBatch(
+                        reservingScans: requests.reduce(0) { $0 + $1.batch.count },
+                        bytes: requests.reduce(0) { $0 + $1.batch.bytes.count })
                     var ranges: [Range<Int>] = []
                     for (index, request) in requests.enumerated() {
                         if let key = request.replayKey {
@@ -146,6 +149,7 @@ extension Store {
                     }
                     staged = (session.stagedEntities, session.stagedItems, session.stagedBlocks, session.counters.commits)
                     sessionPhases = session.phases
+                    sessionPhases.scans = merged.count
                     sessionPhases.seconds[sessionPhases.seconds.count - 1] = -IngestPhases.now()
                     return answers.map { $0! }
                 }
