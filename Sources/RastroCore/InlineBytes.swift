@@ -32,6 +32,20 @@ public struct InlineBytes: Hashable, Sendable, Comparable, CustomStringConvertib
         self.init(words: (word(0), word(1), word(2), word(3), word(4)), count: UInt8(count))
     }
 
+    /// Whether `bytes` are these bytes, without copying them first.
+    @inlinable
+    public func equals(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let count = bytes.count
+        guard count == Int(storedCount) else { return false }
+        guard let base = bytes.baseAddress else { return true }
+        let full = count >> 3
+        let tail = Self.partialWord(base + (full << 3), count: count & 7)
+        @inline(__always) func word(_ index: Int) -> UInt64 {
+            index < full ? base.loadUnaligned(fromByteOffset: index << 3, as: UInt64.self) : index == full ? tail : 0
+        }
+        return (word(0) ^ w0) | (word(1) ^ w1) | (word(2) ^ w2) | (word(3) ^ w3) | (word(4) ^ w4) == 0
+    }
+
     /// Up to 7 bytes as the low bytes of a word, the rest zero, laid out as a load from memory would be on the
     /// little-endian machines Rastro builds for.
     @inlinable @inline(__always)

@@ -3,7 +3,7 @@ import Testing
 
 @Suite("Inline bytes")
 struct InlineBytesTests {
-    /// Every length the copy handles differently: whole words, a 4-byte tail, single bytes, and their mixes.
+    /// Every length the copy handles differently: whole words, 4-, 2- and 1-byte tails, and their mixes.
     @Test(arguments: 0...40)
     func keepsEveryLengthExactly(length: Int) {
         let bytes = (0..<length).map { UInt8(33 + ($0 * 7) % 90) }
@@ -13,6 +13,27 @@ struct InlineBytesTests {
         #expect(Int(value.count) == length)
         #expect(value.withBytes { Array($0) } == bytes)
         #expect(value == InlineBytes(String(decoding: bytes, as: UTF8.self)))
+    }
+
+    /// `equals` against the bytes in place: equal at every length, unequal when any one byte differs or the length
+    /// does, whatever follows the bytes in memory.
+    @Test(arguments: 0...40)
+    func comparesInPlaceAtEveryLength(length: Int) {
+        let bytes = (0..<length).map { UInt8(33 + ($0 * 11) % 90) }
+        let value = InlineBytes(String(decoding: bytes, as: UTF8.self))
+        var padded = [0xFF] + bytes + [UInt8](repeating: 0xEE, count: 48)
+        padded.withUnsafeBytes { all in
+            #expect(value.equals(UnsafeRawBufferPointer(rebasing: all[1..<(1 + length)])))
+            #expect(!value.equals(UnsafeRawBufferPointer(rebasing: all[1..<(2 + length)])))
+            if length > 0 { #expect(!value.equals(UnsafeRawBufferPointer(rebasing: all[1..<length]))) }
+        }
+        for position in 0..<length {
+            padded[1 + position] ^= 0x20
+            padded.withUnsafeBytes { all in
+                #expect(!value.equals(UnsafeRawBufferPointer(rebasing: all[1..<(1 + length)])), "byte \(position) differs")
+            }
+            padded[1 + position] ^= 0x20
+        }
     }
 
     @Test func ordersByBytesThenLength() {

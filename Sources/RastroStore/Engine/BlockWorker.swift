@@ -112,6 +112,7 @@ final class BlockWorker: @unchecked Sendable {
         newBlock.scans.reserveCapacity(oldBlock.scans.count + group.count)
         newBlock.names.reserveCapacity(itemCount)
         newBlock.starts.reserveCapacity(itemCount + 1)
+        try checkNames(group, oldBlock)
         var cursor = group.startIndex
         var changed = false
         for itemIndex in 0..<itemCount {
@@ -123,11 +124,6 @@ final class BlockWorker: @unchecked Sendable {
             if groupEnd == cursor {
                 newBlock.appendItem(name: name, scans: old)
                 continue
-            }
-            // Item ids may come from a cache of hashes: every scan must name the item it was given.
-            // (Read from the batch here, on the two workers, rather than carried in `WorkScan` through the serial gather.)
-            for scan in group[cursor..<groupEnd] where batch.inline(batch.scans[scan.index].trackingID) != name {
-                throw ItemCacheCollision()
             }
             let updated = updateItem(item, old: old, group[cursor..<groupEnd])
             cursor = groupEnd
@@ -150,6 +146,27 @@ final class BlockWorker: @unchecked Sendable {
         let start = output.count
         encoded.withBytes { output.append($0) }
         outputs.append(Output(number: job.number, bytes: start..<output.count, isNew: job.isNew, block: newBlock))
+    }
+
+    /// Item ids may come from a cache of hashes: every scan must name the item it was given.
+    ///
+    /// The names are read from the batch here, on the two workers, rather than carried in `WorkScan` through the
+    /// serial gather. The scans come in item order, so each read is a cache miss somewhere in the batch: a loop
+    /// that does nothing else lets the processor overlap those misses, which the per-item work between them did not.
+    func checkNames(_ group: ArraySlice<WorkScan>, _ oldBlock: TraceBlock) throws {
+        let matches = batch.bytes.withUnsafeBytes { bytes in
+            batch.scans.withUnsafeBufferPointer { scans in
+                var matches = true
+                for scan in group {
+                    let itemIndex = Int(scan.item - oldBlock.firstItem)
+                    let name = itemIndex < oldBlock.itemCount ? oldBlock.names[itemIndex] : newItemNames[Int(scan.item - firstNewItem)]
+                    let span = scans[scan.index].trackingID
+                    matches = matches && name.equals(UnsafeRawBufferPointer(rebasing: bytes[Int(span.offset)..<Int(span.offset + span.length)]))
+                }
+                return matches
+            }
+        }
+        if !matches { throw ItemCacheCollision() }
     }
 
     /// Settles the scans of one item: resends and conflicts against the stored timeline, then the new scans merged in
