@@ -15,10 +15,39 @@ public enum Identifier {
     public static func problem(_ bytes: UnsafeRawBufferPointer, maximumBytes: Int) -> String? {
         if bytes.isEmpty { return "is empty" }
         if bytes.count > maximumBytes { return "is \(bytes.count) bytes long; the limit is \(maximumBytes)" }
+        if allAllowed(bytes) { return nil }
         for byte in bytes where !isAllowed(byte) {
             return "contains \(describe(byte)); allowed are A-Z a-z 0-9 - _ . /"
         }
         return nil
+    }
+
+    /// Whether every byte is allowed, eight at a time (``ByteLanes``): the byte loop was 7 % of `rastro send`'s
+    /// CPU, four identifiers per scan. The allowed bytes are three ranges: `-` to `9` (`- . /` and the digits are
+    /// adjacent), `a` to `z` once case is folded, and `_`.
+    @inlinable
+    public static func allAllowed(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let count = bytes.count
+        var offset = 0
+        while offset + 8 <= count {
+            if !allAllowed(base.loadUnaligned(fromByteOffset: offset, as: UInt64.self), lanes: ~0) { return false }
+            offset += 8
+        }
+        let rest = count - offset
+        if rest == 0 { return true }
+        return allAllowed(InlineBytes.partialWord(base + offset, count: rest), lanes: ~0 >> UInt64(64 - 8 * rest))
+    }
+
+    /// Whether the bytes of `word` selected by `lanes` (0xFF per byte) are allowed.
+    @inlinable @inline(__always)
+    static func allAllowed(_ word: UInt64, lanes: UInt64) -> Bool {
+        if ByteLanes.nonASCII(word) & lanes != 0 { return false }
+        let folded = word | ByteLanes.ones &* 0x20
+        let punctuationOrDigit = ByteLanes.atLeast(word, 0x2D) & ByteLanes.atMost(word, 0x39)
+        let letter = ByteLanes.atLeast(folded, 0x61) & ByteLanes.atMost(folded, 0x7A)
+        let allowed = punctuationOrDigit | letter | ByteLanes.equal(word, 0x5F)
+        return allowed & lanes == ByteLanes.highs & lanes
     }
 
     /// Validates a `String` identifier (for command-line arguments, not hot paths).

@@ -86,12 +86,14 @@ public struct InlineBytes: Hashable, Sendable, Comparable, CustomStringConvertib
 
     /// The same bytes with ASCII letters folded to lower case, for case-insensitive catalogs.
     public var lowercased: InlineBytes {
-        var words = self.words
-        let length = Int(count)
-        withUnsafeMutableBytes(of: &words) { storage in
-            for index in 0..<length where storage[index] >= 65 && storage[index] <= 90 { storage[index] += 32 }
+        // Eight bytes at a time (``ByteLanes``): `A`–`Z` gain 0x20; bytes at or above 0x80 are left alone, unused
+        // bytes are zero and stay so. Catalog lookups fold every scan's event code.
+        @inline(__always) func fold(_ word: UInt64) -> UInt64 {
+            let ascii = word & ~ByteLanes.highs
+            let upper = ByteLanes.atLeast(ascii, 0x41) & ByteLanes.atMost(ascii, 0x5A) & ~ByteLanes.nonASCII(word)
+            return word | upper >> 2
         }
-        return InlineBytes(words: words, count: storedCount)
+        return InlineBytes(words: (fold(w0), fold(w1), fold(w2), fold(w3), fold(w4)), count: storedCount)
     }
 
     /// Calls `body` with the bytes.

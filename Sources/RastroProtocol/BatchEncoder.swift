@@ -28,6 +28,9 @@ public struct BatchEncoder: Sendable {
         var previousLatitude: Int64 = 0
         var previousLongitude: Int64 = 0
         var previousTracking = InlineBytes(UnsafeRawBufferPointer(start: nil, count: 0))
+        // A handheld's consecutive scans share their messenger, centre and device: comparing with the previous
+        // scan's skips the dictionary's hashing for most of them.
+        var recent = (messenger: Recent(), center: Recent(), device: Recent())
         for index in range {
             let scan = batch.scans[index]
             var flags: UInt8 = 0
@@ -49,9 +52,9 @@ public struct BatchEncoder: Sendable {
             previousTracking = tracking
             writer.zigzag(scan.scannedAt &- previousTime)
             previousTime = scan.scannedAt
-            reference(batch.inline(scan.messenger), writer)
-            reference(batch.inline(scan.workCenter), writer)
-            reference(batch.inline(scan.device), writer)
+            reference(batch.inline(scan.messenger), writer, &recent.messenger)
+            reference(batch.inline(scan.workCenter), writer, &recent.center)
+            reference(batch.inline(scan.device), writer, &recent.device)
             writer.zigzag(Int64(bitPattern: scan.seq &- previousSeq &- 1))
             previousSeq = scan.seq
             if scan.reason.length > 0 { reference(batch.inline(scan.reason), writer) }
@@ -64,10 +67,27 @@ public struct BatchEncoder: Sendable {
         }
     }
 
-    mutating func reference(_ value: InlineBytes, _ writer: ByteWriter) {
+    /// The last string a field referred to and its index (entries are never removed, so it stays valid).
+    struct Recent {
+        var value = InlineBytes(UnsafeRawBufferPointer(start: nil, count: 0))
+        var index = -1
+    }
+
+    mutating func reference(_ value: InlineBytes, _ writer: ByteWriter, _ recent: inout Recent) {
+        if recent.index >= 0 && recent.value == value {
+            writer.varint(recent.index)
+            return
+        }
+        recent.value = value
+        recent.index = reference(value, writer)
+    }
+
+    /// Writes a reference to `value`, defining it first if the connection has not; returns its index.
+    @discardableResult
+    mutating func reference(_ value: InlineBytes, _ writer: ByteWriter) -> Int {
         if let index = dictionary.indexes[value] {
             writer.varint(index)
-            return
+            return index
         }
         precondition(dictionary.count < ConnectionDictionary.capacity, "more distinct strings than one connection may define")
         writer.varint(dictionary.count)
@@ -75,7 +95,9 @@ public struct BatchEncoder: Sendable {
             writer.byte(UInt8(bytes.count))
             writer.append(bytes)
         }
-        dictionary.indexes[value] = dictionary.count
+        let index = dictionary.count
+        dictionary.indexes[value] = index
         dictionary.entries.append(value)
+        return index
     }
 }

@@ -36,6 +36,23 @@ struct InlineBytesTests {
         }
     }
 
+    /// Case folding of every byte value at every position: `A`–`Z` only, nothing else, unused bytes untouched.
+    @Test func lowercasingFoldsExactlyTheUpperCaseLetters() {
+        for length in [1, 8, 13, 40] {
+            for position in 0..<length {
+                for value in 0...255 {
+                    var bytes = [UInt8](repeating: UInt8(ascii: "Q"), count: length)
+                    bytes[position] = UInt8(value)
+                    let folded = bytes.withUnsafeBytes { InlineBytes($0).lowercased }
+                    let expected = bytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }
+                    let found = folded.withBytes { Array($0) }
+                    #expect(found == expected, "length \(length), byte \(value) at \(position)")
+                    if found != expected { return }
+                }
+            }
+        }
+    }
+
     @Test func ordersByBytesThenLength() {
         let names = ["GU0001", "GU00010", "GU0002", "A", "", "GU0001000161", "gu0001"]
         let sorted = names.map { InlineBytes($0) }.sorted().map(\.description)
