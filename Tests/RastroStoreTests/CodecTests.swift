@@ -41,7 +41,9 @@ struct VarintTests {
 
 @Suite("Storage formats")
 struct FormatTests {
-    static func randomBlock(seed: UInt64, items: Int, millisecondDevices: Bool) -> TraceBlock {
+    /// A block of random scans; with `receiveTimes`, their receive times repeat out of that many instants (a server's
+    /// blocks: many batches, each received at its own instant), otherwise nearly every scan has its own.
+    static func randomBlock(seed: UInt64, items: Int, millisecondDevices: Bool, receiveTimes: Int? = nil) -> TraceBlock {
         var random = SplitMixForTests(seed: seed)
         var block = TraceBlock(number: UInt32(seed % 1000))
         var seqs: [UInt32: UInt64] = [:]
@@ -55,7 +57,9 @@ struct FormatTests {
                 let hasLocation = random.below(3) != 0
                 scans.append(
                     StoredScan(
-                        scannedAt: time, receivedAt: time + Int64(random.below(100_000)), seq: seqs[device]!,
+                        scannedAt: time,
+                        receivedAt: receiveTimes.map { 1_788_300_000_000 + Int64(random.below($0)) * 1_037 } ?? time + Int64(random.below(100_000)),
+                        seq: seqs[device]!,
                         messenger: device + UInt32(random.below(2)), workCenter: UInt32(1 + random.below(12)), device: device,
                         reason: random.below(5) == 0 ? UInt32(1 + random.below(10)) : 0,
                         latitude: hasLocation ? Int32(40_000_000 + random.below(1_000_000)) : 0,
@@ -67,9 +71,12 @@ struct FormatTests {
         return block
     }
 
-    @Test(arguments: [(UInt64(1), 1, false), (2, 64, false), (3, 64, true), (4, 17, true), (5, 256, true), (6, 256, false)])
-    func traceBlocksRoundTripRawAndSealed(seed: UInt64, items: Int, millisecondDevices: Bool) throws {
-        let block = Self.randomBlock(seed: seed, items: items, millisecondDevices: millisecondDevices)
+    @Test(arguments: [
+        (UInt64(1), 1, false, nil), (2, 64, false, nil), (3, 64, true, nil), (4, 17, true, nil), (5, 256, true, nil),
+        (6, 256, false, nil), (7, 256, false, 5), (8, 64, true, 9), (9, 256, false, 33), (10, 256, true, 200),
+    ] as [(UInt64, Int, Bool, Int?)])
+    func traceBlocksRoundTripRawAndSealed(seed: UInt64, items: Int, millisecondDevices: Bool, receiveTimes: Int?) throws {
+        let block = Self.randomBlock(seed: seed, items: items, millisecondDevices: millisecondDevices, receiveTimes: receiveTimes)
         for zstd in [nil, Zstd()] as [Zstd?] {
             let output = ByteWriter()
             block.encode(into: output, scratch: ByteWriter(), zstd: zstd)

@@ -134,23 +134,23 @@ extension TraceBlock {
             var contexts: [DeviceContext] = []
             contexts.reserveCapacity(32)
             // An open-addressed table maps a device id to its slot in this block; at most one slot per scan, so twice
-        // the scan count (rounded to a power of two) keeps it at most half full.
-        var tableSize = 64
-        while tableSize < 2 * scans.count { tableSize *= 2 }
-        let mask = tableSize - 1
-        var slotTable = [Int32](repeating: -1, count: tableSize)
-        var slotDevices = [UInt32](repeating: 0, count: tableSize)
-        func slot(of device: UInt32) -> (slot: Int, isNew: Bool) {
-            var probe = Int(truncatingIfNeeded: FastHash.mix(UInt64(device))) & mask
-            while slotTable[probe] >= 0 {
-                if slotDevices[probe] == device { return (Int(slotTable[probe]), false) }
-                probe = (probe + 1) & mask
+            // the scan count (rounded to a power of two) keeps it at most half full.
+            var tableSize = 64
+            while tableSize < 2 * scans.count { tableSize *= 2 }
+            let mask = tableSize - 1
+            var slotTable = [Int32](repeating: -1, count: tableSize)
+            var slotDevices = [UInt32](repeating: 0, count: tableSize)
+            func slot(of device: UInt32) -> (slot: Int, isNew: Bool) {
+                var probe = Int(truncatingIfNeeded: FastHash.mix(UInt64(device))) & mask
+                while slotTable[probe] >= 0 {
+                    if slotDevices[probe] == device { return (Int(slotTable[probe]), false) }
+                    probe = (probe + 1) & mask
+                }
+                slotTable[probe] = Int32(contexts.count)
+                slotDevices[probe] = device
+                return (contexts.count, true)
             }
-            slotTable[probe] = Int32(contexts.count)
-            slotDevices[probe] = device
-            return (contexts.count, true)
-        }
-        var previousName = InlineBytes(UnsafeRawBufferPointer(start: nil, count: 0))
+            var previousName = InlineBytes(UnsafeRawBufferPointer(start: nil, count: 0))
             for item in 0..<names.count {
                 NameCoding.encode(names[item], after: previousName, into: &out)
                 previousName = names[item]
