@@ -34,6 +34,8 @@ final class BlockWorker: @unchecked Sendable {
 
     // Results of the current commit.
     var deltas = CommitDeltas()
+    /// ``deltas`` grouped by key, once every job is done.
+    var grouped = GroupedDeltas()
     var report = IngestReport()
     var outputs: [Output] = []
     let output = ByteWriter(reservingCapacity: 1 << 20)
@@ -68,6 +70,7 @@ final class BlockWorker: @unchecked Sendable {
         self.firstNewItem = firstNewItem
         self.latestBlock = latestBlock
         deltas.removeAll()
+        grouped = GroupedDeltas()
         report = IngestReport()
         outputs.removeAll(keepingCapacity: true)
         output.removeAll()
@@ -83,6 +86,7 @@ final class BlockWorker: @unchecked Sendable {
         batch = ScanBatch()
         newItemNames = []
         status = nil
+        grouped = GroupedDeltas()
     }
 
     /// Takes jobs from the shared counter until none are left: the two workers balance themselves, whatever the
@@ -96,6 +100,7 @@ final class BlockWorker: @unchecked Sendable {
                 guard index < jobs.count else { break }
                 try rewrite(jobs[index], work[jobs[index].range])
             }
+            grouped = deltas.grouped()
         } catch {
             failure = error
         }

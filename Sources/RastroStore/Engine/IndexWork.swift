@@ -53,36 +53,36 @@ final class IndexWork: @unchecked Sendable {
         }
     }
 
-    // Inputs, read-only once the work starts. Jobs are numbered cells first, then durations, then current states.
-    let cellKeys: [CellKey]
+    // Inputs, read-only once the work starts. Jobs are numbered cells first (one per stored key: a day and a
+    // centre), then durations, then current states (one per key). `stored…` are the keys' values before this commit.
+    let cells: DeltaTable<CellKey, CellChange>.Grouped
     let cellGroups: [CellGroup]
-    let cellDeltas: [CellKey: CellDelta]
     /// Cells of days before this one are written sealed.
     let coldBelowDay: UInt32
-    let durationSets: [(key: DurationSetKey, stored: [UInt8]?)]
-    let durationDeltas: [DurationSetKey: [UInt64]]
-    let currentKeys: [(key: CurrentKey, stored: [UInt8]?)]
-    let currentDeltas: [CurrentKey: CurrentDelta]
-    var jobCount: Int { cellGroups.count + durationSets.count + currentKeys.count }
+    let durations: DeltaTable<DurationSetKey, UInt64>.Grouped
+    let storedDurations: [[UInt8]?]
+    let current: DeltaTable<CurrentKey, CurrentChange>.Grouped
+    let storedCurrent: [[UInt8]?]
+    let jobCount: Int
 
     /// One slot per job, each written by the thread that took the job.
     let results: UnsafeMutableBufferPointer<Result>
     private let next = Atomic<Int>(0)
 
     init(
-        cellKeys: [CellKey], cellGroups: [CellGroup], cellDeltas: [CellKey: CellDelta], coldBelowDay: UInt32,
-        durationSets: [(key: DurationSetKey, stored: [UInt8]?)], durationDeltas: [DurationSetKey: [UInt64]],
-        currentKeys: [(key: CurrentKey, stored: [UInt8]?)], currentDeltas: [CurrentKey: CurrentDelta]
+        cells: DeltaTable<CellKey, CellChange>.Grouped, cellGroups: [CellGroup], coldBelowDay: UInt32,
+        durations: DeltaTable<DurationSetKey, UInt64>.Grouped, storedDurations: [[UInt8]?],
+        current: DeltaTable<CurrentKey, CurrentChange>.Grouped, storedCurrent: [[UInt8]?]
     ) {
-        self.cellKeys = cellKeys
+        self.cells = cells
         self.cellGroups = cellGroups
-        self.cellDeltas = cellDeltas
         self.coldBelowDay = coldBelowDay
-        self.durationSets = durationSets
-        self.durationDeltas = durationDeltas
-        self.currentKeys = currentKeys
-        self.currentDeltas = currentDeltas
-        results = .allocate(capacity: cellGroups.count + durationSets.count + currentKeys.count)
+        self.durations = durations
+        self.storedDurations = storedDurations
+        self.current = current
+        self.storedCurrent = storedCurrent
+        jobCount = cellGroups.count + durations.keys.count + current.keys.count
+        results = .allocate(capacity: jobCount)
         results.initialize(repeating: Result())
     }
 
@@ -100,10 +100,10 @@ final class IndexWork: @unchecked Sendable {
             do {
                 if job < cellGroups.count {
                     results[job] = try cell(cellGroups[job], participant)
-                } else if job < cellGroups.count + durationSets.count {
-                    results[job] = try duration(durationSets[job - cellGroups.count], participant)
+                } else if job < cellGroups.count + durations.keys.count {
+                    results[job] = try duration(job - cellGroups.count, participant)
                 } else {
-                    results[job] = try current(currentKeys[job - cellGroups.count - durationSets.count], participant)
+                    results[job] = try current(job - cellGroups.count - durations.keys.count, participant)
                 }
             } catch {
                 participant.failure = error
@@ -111,7 +111,7 @@ final class IndexWork: @unchecked Sendable {
             let now = IngestPhases.now()
             if job < cellGroups.count {
                 participant.seconds.cells += now - clock
-            } else if job < cellGroups.count + durationSets.count {
+            } else if job < cellGroups.count + durations.keys.count {
                 participant.seconds.durations += now - clock
             } else {
                 participant.seconds.current += now - clock
@@ -137,17 +137,22 @@ final class IndexWork: @unchecked Sendable {
                 throw error.located("cells", "day \(group.day) centre \(group.center)")
             }
         }
-        for cellKey in cellKeys[group.keys] {
-            var delta = cellDeltas[cellKey]!
+        for index in group.keys {
+            let cellKey = cells.keys[index]
             var records = people[cellKey.messenger] ?? []
-            for record in delta.removes {
-                guard let position = Self.search(records, record) else {
+            var adds: [CellRecord] = []
+            for change in cells.changes(of: index) {
+                if change.isAdd {
+                    adds.append(change.record)
+                    continue
+                }
+                guard let position = Self.search(records, change.record) else {
                     throw StoreCorruption("cells[\(cellKey)]: a record to replace is missing")
                 }
                 records.remove(at: position)
             }
-            delta.adds.sort()
-            people[cellKey.messenger] = Self.mergeSorted(records, delta.adds)
+            adds.sort()
+            people[cellKey.messenger] = Self.mergeSorted(records, adds)
         }
         let key = Cell.key(day: group.day, center: group.center)
         let ordered = people.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }.map { (messenger: $0.key, records: $0.value) }
@@ -161,8 +166,9 @@ final class IndexWork: @unchecked Sendable {
     }
 
     /// One histogram set: its stored counts plus this commit's, sorted and summed per (key, bin).
-    private func duration(_ set: (key: DurationSetKey, stored: [UInt8]?), _ participant: Participant) throws -> Result {
-        var packed = durationDeltas[set.key]!
+    private func duration(_ set: Int, _ participant: Participant) throws -> Result {
+        let setKey = durations.keys[set]
+        var packed = Array(durations.changes(of: set))
         RadixSort.sort(&packed, scratch: &participant.sortScratch)
         var combined: [HistogramCell] = []
         combined.reserveCapacity(packed.count)
@@ -180,32 +186,36 @@ final class IndexWork: @unchecked Sendable {
         }
         if combined.isEmpty { return Result() }
         var storedCells: [HistogramCell] = []
-        if let stored = set.stored { try stored.withUnsafeBytes { try DurationHistograms.decode($0, into: &storedCells) } }
+        if let stored = storedDurations[set] { try stored.withUnsafeBytes { try DurationHistograms.decode($0, into: &storedCells) } }
         let merged = try DurationHistograms.merge(storedCells, combined)
-        if merged.isEmpty { return Result(action: .delete, key: set.key.key) }
+        if merged.isEmpty { return Result(action: .delete, key: setKey.key) }
         participant.writer.removeAll()
         DurationHistograms.encode(merged, into: participant.writer)
-        return Result(action: .put, key: set.key.key, value: participant.writer.bytes)
+        return Result(action: .put, key: setKey.key, value: participant.writer.bytes)
     }
 
     /// One (event, day) list of items in that state: the stored list without the items that left it, plus those
     /// that entered.
-    private func current(_ entry: (key: CurrentKey, stored: [UInt8]?), _ participant: Participant) throws -> Result {
-        let currentKey = entry.key
-        var delta = currentDeltas[currentKey]!
+    private func current(_ index: Int, _ participant: Participant) throws -> Result {
+        let currentKey = current.keys[index]
         let dayStart = participant.zone.startOfDay(Int32(currentKey.day))
         let key = CurrentStates.key(event: currentKey.event, day: currentKey.day)
         var records: [CurrentRecord] = []
-        if let stored = entry.stored { try stored.withUnsafeBytes { try CurrentStates.decode($0, dayStart: dayStart, into: &records) } }
-        if !delta.removes.isEmpty {
-            var removals = Set(delta.removes)
+        if let stored = storedCurrent[index] { try stored.withUnsafeBytes { try CurrentStates.decode($0, dayStart: dayStart, into: &records) } }
+        var adds: [CurrentRecord] = []
+        var removes: [CurrentRecord] = []
+        for change in current.changes(of: index) {
+            if change.isAdd { adds.append(change.record) } else { removes.append(change.record) }
+        }
+        if !removes.isEmpty {
+            var removals = Set(removes)
             records.removeAll { removals.remove($0) != nil }
             guard removals.isEmpty else {
                 throw StoreCorruption("current[\(currentKey.event.code), \(currentKey.day)]: a state to replace is missing")
             }
         }
-        delta.adds.sort()
-        records = Self.mergeSorted(records, delta.adds)
+        adds.sort()
+        records = Self.mergeSorted(records, adds)
         if records.isEmpty { return Result(action: .delete, key: key) }
         participant.writer.removeAll()
         CurrentStates.encode(records, dayStart: dayStart, into: participant.writer)

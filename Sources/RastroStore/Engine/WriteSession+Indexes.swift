@@ -8,7 +8,7 @@ extension WriteSession {
     /// for ``IndexWork`` to merge on the helper thread.
     mutating func prepareIndexWork() throws -> IndexWork {
         let deltas = buffers.deltas
-        let cellKeys = deltas.cells.keys.sorted()
+        let cellKeys = deltas.cells.keys
         if let newest = cellKeys.last?.day { counters.newestDay = max(counters.newestDay, newest) }
         var groups: [IndexWork.CellGroup] = []
         var start = 0
@@ -21,17 +21,16 @@ extension WriteSession {
             groups.append(IndexWork.CellGroup(day: day, center: center, keys: start..<end, stored: stored))
             start = end
         }
-        let currentKeys = try deltas.current.keys.sorted().map { key in
-            (key: key, stored: try transaction.withValue(databases.current, CurrentStates.key(event: key.event, day: key.day)) { Array($0) })
+        let storedCurrent = try deltas.current.keys.map { key in
+            try transaction.withValue(databases.current, CurrentStates.key(event: key.event, day: key.day)) { Array($0) }
         }
-        let durationSets = try deltas.durations.keys.sorted().map { key in
-            (key: key, stored: try transaction.withValue(databases.durations, key.key) { Array($0) })
+        let storedDurations = try deltas.durations.keys.map { key in
+            try transaction.withValue(databases.durations, key.key) { Array($0) }
         }
         return IndexWork(
-            cellKeys: cellKeys, cellGroups: groups, cellDeltas: deltas.cells,
+            cells: deltas.cells, cellGroups: groups,
             coldBelowDay: counters.newestDay > Self.coldDays ? counters.newestDay - Self.coldDays : 0,
-            durationSets: durationSets, durationDeltas: deltas.durations,
-            currentKeys: currentKeys, currentDeltas: deltas.current)
+            durations: deltas.durations, storedDurations: storedDurations, current: deltas.current, storedCurrent: storedCurrent)
     }
 
     /// Writes what ``IndexWork`` computed, once both threads are done with it.
@@ -52,7 +51,7 @@ extension WriteSession {
                 case .delete: _ = try transaction.delete(databases.cellSummaries, result.key)
                 case .none: break
                 }
-            } else if job < work.cellGroups.count + work.durationSets.count {
+            } else if job < work.cellGroups.count + work.durations.keys.count {
                 database = databases.durations
             } else {
                 database = databases.current
@@ -63,7 +62,7 @@ extension WriteSession {
             case .none: break
             }
         }
-        buffers.deltas.removeAll()
+        buffers.deltas = GroupedDeltas()
     }
 
     mutating func applyDayStateDeltas() throws {
@@ -102,8 +101,9 @@ extension WriteSession {
     }
 
     mutating func applyTouchedDeltas() throws {
-        for day in buffers.deltas.touched.keys.sorted() {
-            var added = buffers.deltas.touched[day]!
+        let touched = buffers.deltas.touched
+        for (index, day) in touched.keys.enumerated() {
+            var added = Array(touched.changes(of: index))
             RadixSort.sort(&added, scratch: &buffers.sortScratch)
             var items: [UInt64] = []
             try transaction.withValue(databases.touched, Key.uint32(day)) { try TouchedItems.decode($0, into: &items) }

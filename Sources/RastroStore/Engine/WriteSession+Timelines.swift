@@ -107,8 +107,8 @@ extension WriteSession {
             }
             stagedBlocks.append((result.number, result.block))
         }
+        buffers.deltas = workers[0].grouped.merged(with: workers[1].grouped)
         for worker in workers {
-            buffers.deltas.merge(worker.deltas)
             report.add(worker.report)
             phases.blocksRewritten += worker.blocksRewritten
             phases.scansRewritten += worker.scansRewritten

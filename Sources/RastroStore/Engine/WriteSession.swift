@@ -15,7 +15,7 @@ struct WriteSessionBuffers {
     var work: [WorkScan] = []
     var status: [ScanStatus] = []
     var order: [Int] = []
-    var deltas = CommitDeltas()
+    var deltas = GroupedDeltas()
     var before = TimelineFacts()
     var after = TimelineFacts()
     var oldBlock = TraceBlock(number: 0)
@@ -90,7 +90,7 @@ struct WriteSession {
         self.counters = try store.counters(in: transaction)
         self.firstNewItem = counters.nextItem
         // An attempt aborted by MDB_MAP_FULL leaves its accumulators in the reused buffers: start from nothing.
-        self.buffers.deltas.removeAll()
+        self.buffers.deltas = GroupedDeltas()
     }
 
     /// The report of the scans `range` of the batch, with problem indexes counted from the range's start.

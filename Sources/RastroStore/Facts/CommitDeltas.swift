@@ -1,9 +1,9 @@
 import RastroCore
 
-/// Records to add to and remove from one cell.
-struct CellDelta {
-    var adds: [CellRecord] = []
-    var removes: [CellRecord] = []
+/// A record to add to or remove from one cell.
+struct CellChange {
+    var record: CellRecord
+    var isAdd: Bool
 }
 
 struct DayStateKey: Hashable {
@@ -49,48 +49,36 @@ struct CurrentKey: Hashable, Comparable {
     }
 }
 
-struct CurrentDelta {
-    var adds: [CurrentRecord] = []
-    var removes: [CurrentRecord] = []
+/// An item entering (or leaving) one (event, day) list of current states.
+struct CurrentChange {
+    var record: CurrentRecord
+    var isAdd: Bool
 }
 
-/// Every index change of one commit, grouped by database key so that each key is read, changed and written once.
+/// Every index change of one commit, collected by database key so that each key is read, changed and written once.
 struct CommitDeltas {
-    var cells: [CellKey: CellDelta] = [:]
+    var cells = DeltaTable<CellKey, CellChange>()
     var dayStates: [DayStateKey: (entries: Int64, exits: Int64)] = [:]
     /// Per histogram set, its count changes packed as `key << 32 | bin << 1 | (+1 ? 1 : 0)`: sorting the integers
     /// groups them by (key, bin) with no comparator closure.
-    var durations: [DurationSetKey: [UInt64]] = [:]
-    var current: [CurrentKey: CurrentDelta] = [:]
+    var durations = DeltaTable<DurationSetKey, UInt64>()
+    var current = DeltaTable<CurrentKey, CurrentChange>()
     /// Per day, `item << 8 | events` for each item whose events that day changed (events only ever gain bits).
-    var touched: [UInt32: [UInt64]] = [:]
+    var touched = DeltaTable<UInt32, UInt64>()
 
     mutating func removeAll() {
-        cells.removeAll(keepingCapacity: true)
+        cells.removeAll()
         dayStates.removeAll(keepingCapacity: true)
-        durations.removeAll(keepingCapacity: true)
-        current.removeAll(keepingCapacity: true)
-        touched.removeAll(keepingCapacity: true)
+        durations.removeAll()
+        current.removeAll()
+        touched.removeAll()
     }
 
-    var isEmpty: Bool { cells.isEmpty && current.isEmpty && touched.isEmpty }
-
-    /// Adds another worker's deltas to these.
-    mutating func merge(_ other: CommitDeltas) {
-        for (key, delta) in other.cells {
-            cells[key, default: CellDelta()].adds.append(contentsOf: delta.adds)
-            cells[key, default: CellDelta()].removes.append(contentsOf: delta.removes)
-        }
-        for (key, delta) in other.dayStates {
-            dayStates[key, default: (0, 0)].entries += delta.entries
-            dayStates[key, default: (0, 0)].exits += delta.exits
-        }
-        for (key, values) in other.durations { durations[key, default: []].append(contentsOf: values) }
-        for (key, delta) in other.current {
-            current[key, default: CurrentDelta()].adds.append(contentsOf: delta.adds)
-            current[key, default: CurrentDelta()].removes.append(contentsOf: delta.removes)
-        }
-        for (day, items) in other.touched { touched[day, default: []].append(contentsOf: items) }
+    /// The changes grouped by key (on the worker's thread, once its blocks are done).
+    func grouped() -> GroupedDeltas {
+        GroupedDeltas(
+            cells: cells.grouped(), dayStates: dayStates, durations: durations.grouped(), current: current.grouped(),
+            touched: touched.grouped())
     }
 
     /// Applies `facts(after) − facts(before)` for one item.
@@ -118,10 +106,10 @@ struct CommitDeltas {
         }
         if before.currentEvent != after.currentEvent || before.currentDay != after.currentDay || before.current != after.current {
             if let event = before.currentEvent {
-                current[CurrentKey(event: event, day: before.currentDay), default: CurrentDelta()].removes.append(before.current)
+                current.add(CurrentKey(event: event, day: before.currentDay), CurrentChange(record: before.current, isAdd: false))
             }
             if let event = after.currentEvent {
-                current[CurrentKey(event: event, day: after.currentDay), default: CurrentDelta()].adds.append(after.current)
+                current.add(CurrentKey(event: event, day: after.currentDay), CurrentChange(record: after.current, isAdd: true))
             }
         }
         var oldIndex = 0
@@ -129,16 +117,12 @@ struct CommitDeltas {
             while oldIndex < before.days.count && before.days[oldIndex] < day { oldIndex += 1 }
             let events = after.dayEvents[position]
             if oldIndex < before.days.count && before.days[oldIndex] == day && before.dayEvents[oldIndex] == events { continue }
-            touched[day, default: []].append(UInt64(item) << 8 | UInt64(events))
+            touched.add(day, UInt64(item) << 8 | UInt64(events))
         }
     }
 
     private mutating func record(_ key: CellKey, _ record: CellRecord, sign: Int64) {
-        if sign > 0 {
-            cells[key, default: CellDelta()].adds.append(record)
-        } else {
-            cells[key, default: CellDelta()].removes.append(record)
-        }
+        cells.add(key, CellChange(record: record, isAdd: sign > 0))
         dayStates[DayStateKey(day: key.day, center: key.center, event: record.event), default: (0, 0)].entries += sign
         if let previous = record.previousEvent {
             dayStates[DayStateKey(day: key.day, center: record.previousCenter, event: previous), default: (0, 0)].exits += sign
@@ -150,9 +134,31 @@ struct CommitDeltas {
         let to = UInt8(slot % Event.count)
         let bin = UInt16(DurationBins.bin(fact.durationMilliseconds))
         let binAndSign = UInt64(bin) << 1 | (sign > 0 ? 1 : 0)
-        durations[DurationSetKey(from: from, to: to, day: fact.day, kind: DurationHistograms.byCenter), default: []]
-            .append(UInt64(fact.center) << 32 | binAndSign)
-        durations[DurationSetKey(from: from, to: to, day: fact.day, kind: DurationHistograms.byMessenger), default: []]
-            .append(UInt64(fact.messenger) << 32 | binAndSign)
+        durations.add(
+            DurationSetKey(from: from, to: to, day: fact.day, kind: DurationHistograms.byCenter), UInt64(fact.center) << 32 | binAndSign)
+        durations.add(
+            DurationSetKey(from: from, to: to, day: fact.day, kind: DurationHistograms.byMessenger),
+            UInt64(fact.messenger) << 32 | binAndSign)
+    }
+}
+
+/// A commit's index changes grouped by key, keys ascending: what the writer applies.
+struct GroupedDeltas {
+    var cells = DeltaTable<CellKey, CellChange>.Grouped()
+    var dayStates: [DayStateKey: (entries: Int64, exits: Int64)] = [:]
+    var durations = DeltaTable<DurationSetKey, UInt64>.Grouped()
+    var current = DeltaTable<CurrentKey, CurrentChange>.Grouped()
+    var touched = DeltaTable<UInt32, UInt64>.Grouped()
+
+    /// Both sets of changes (the two block workers').
+    func merged(with other: GroupedDeltas) -> GroupedDeltas {
+        var dayStates = self.dayStates
+        for (key, delta) in other.dayStates {
+            dayStates[key, default: (0, 0)].entries += delta.entries
+            dayStates[key, default: (0, 0)].exits += delta.exits
+        }
+        return GroupedDeltas(
+            cells: cells.merged(with: other.cells), dayStates: dayStates, durations: durations.merged(with: other.durations),
+            current: current.merged(with: other.current), touched: touched.merged(with: other.touched))
     }
 }
