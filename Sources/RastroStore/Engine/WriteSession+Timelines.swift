@@ -33,15 +33,32 @@ extension WriteSession {
         }
         RadixSort.sort(&keys, scratch: &buffers.sortScratch)
         // Gather what the block phase needs into item order in one tight loop: its random reads of the batch are
-        // independent, so their cache misses overlap; everything after reads `work` in order.
-        var work = buffers.work
-        buffers.work = []
-        work.removeAll(keepingCapacity: true)
-        work.reserveCapacity(keys.count)
-        for key in keys {
-            let index = Int(truncatingIfNeeded: key & 0xFFFF_FFFF)
-            work.append(
-                WorkScan(scan: buffers.stored[index], index: index, item: UInt32(truncatingIfNeeded: key >> 32)))
+        // independent, so their cache misses overlap; everything after reads `work` in order. A large commit gathers
+        // its two halves on this thread and the helper, idle until the block phase.
+        buffers.work = []  // The previous commit's, released before this one's is allocated.
+        let total = keys.count
+        let stored = buffers.stored
+        let helper = total >= 65_536 ? store.helper : nil
+        let work = [WorkScan](unsafeUninitializedCapacity: total) { buffer, initialized in
+            keys.withUnsafeBufferPointer { keys in
+                stored.withUnsafeBufferPointer { stored in
+                    let (output, keys, stored) = (buffer.baseAddress!, keys.baseAddress!, stored.baseAddress!)
+                    let gather = { (range: Range<Int>) in
+                        for position in range {
+                            let key = keys[position]
+                            let index = Int(truncatingIfNeeded: key & 0xFFFF_FFFF)
+                            (output + position).initialize(
+                                to: WorkScan(scan: stored[index], index: index, item: UInt32(truncatingIfNeeded: key >> 32)))
+                        }
+                    }
+                    if let helper {
+                        helper.run(background: { gather(total / 2..<total) }, foreground: { gather(0..<total / 2) })
+                    } else {
+                        gather(0..<total)
+                    }
+                }
+            }
+            initialized = total
         }
         buffers.keys = keys
         defer { buffers.work = work }
