@@ -81,7 +81,7 @@ final class BinaryConnectionHandler: ReadGate, ChannelInboundHandler, RemovableC
             let number: UInt64
             do throws(ProtocolError) {
                 number = try frame.payload.withUnsafeReadableBytes { bytes throws(ProtocolError) in
-                    try decoder.decode(bytes, receivedAt: serverMilliseconds(), into: &batch, rejections: &rejections)
+                    try decoder.decode(bytes, receivedAt: serverReceiveTime(), into: &batch, rejections: &rejections)
                 }
             } catch {
                 fail(context: context, error)

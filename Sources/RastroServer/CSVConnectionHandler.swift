@@ -90,7 +90,7 @@ final class CSVConnectionHandler: ReadGate, ChannelInboundHandler, RemovableChan
             do {
                 consumed = try pending.withUnsafeBytes { bytes in
                     try reader.read(
-                        bytes, isFinal: isFinal, receivedAt: serverMilliseconds(), maximumScans: server.limits.scansPerBatch,
+                        bytes, isFinal: isFinal, receivedAt: serverReceiveTime(), maximumScans: server.limits.scansPerBatch,
                         into: &batch, rejects: &rejects)
                 }
             } catch {

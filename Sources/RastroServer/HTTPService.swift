@@ -65,7 +65,7 @@ enum HTTPService {
         let reader = CSVScanReader(validator: server.validator)
         var batches: [(batch: ScanBatch, errors: [(line: Int, field: String, reason: String)])] = []
         var offset = 0
-        let receivedAt = serverMilliseconds()
+        let receivedAt = serverReceiveTime()
         do {
             try body.withUnsafeReadableBytes { bytes in
                 while offset < bytes.count || batches.isEmpty {

@@ -47,6 +47,8 @@ struct ServerEndToEndTests {
                     let got = try reader.trace(name)?.map { "\($0.scannedAt) \($0.event) \($0.device) \($0.seq) \($0.messenger) \($0.reason ?? "-") \($0.latitude ?? 0)" }
                     let expected = try referenceReader.trace(name)?.map { "\($0.scannedAt) \($0.event) \($0.device) \($0.seq) \($0.messenger) \($0.reason ?? "-") \($0.latitude ?? 0)" }
                     #expect(got?.sorted() == expected?.sorted(), "\(name)")
+                    // The server's receive times are whole seconds (what lets a block's batches share them).
+                    #expect(try reader.trace(name)?.allSatisfy { $0.receivedAt % 1_000 == 0 } == true, "\(name)")
                 }
             }
         }
