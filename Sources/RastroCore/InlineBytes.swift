@@ -16,34 +16,32 @@ public struct InlineBytes: Hashable, Sendable, Comparable, CustomStringConvertib
     @inlinable
     public init(_ bytes: UnsafeRawBufferPointer) {
         precondition(bytes.count <= Self.capacity, "identifier longer than \(Self.capacity) bytes")
-        let count = bytes.count
-        guard let base = bytes.baseAddress, count > 0 else {
-            self.init(words: (0, 0, 0, 0, 0), count: 0)
-            return
-        }
-        // Word-sized loads, written without a loop: `copyMemory` is a call to `memmove`, which for these 10–40 byte
-        // identifiers costs more than the copy (5% of an import's CPU), and LLVM turns a copying loop back into that
-        // call. Identifiers are copied several times per scan.
-        let full = count >> 3
-        let tail = Self.partialWord(base + (full << 3), count: count & 7)
-        @inline(__always) func word(_ index: Int) -> UInt64 {
-            index < full ? base.loadUnaligned(fromByteOffset: index << 3, as: UInt64.self) : index == full ? tail : 0
-        }
-        self.init(words: (word(0), word(1), word(2), word(3), word(4)), count: UInt8(count))
+        self.init(words: Self.words(of: bytes), count: UInt8(bytes.count))
     }
 
     /// Whether `bytes` are these bytes, without copying them first.
     @inlinable
     public func equals(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard bytes.count == Int(storedCount) else { return false }
+        let other = Self.words(of: bytes)
+        return (other.0 ^ w0) | (other.1 ^ w1) | (other.2 ^ w2) | (other.3 ^ w3) | (other.4 ^ w4) == 0
+    }
+
+    /// Up to 40 bytes as five words, unused bytes zero.
+    ///
+    /// Word-sized loads, written without a loop: `copyMemory` is a call to `memmove`, which for these 10–40 byte
+    /// identifiers costs more than the copy (5% of an import's CPU), and LLVM turns a copying loop back into that
+    /// call. Identifiers are copied several times per scan.
+    @inlinable @inline(__always)
+    static func words(of bytes: UnsafeRawBufferPointer) -> (UInt64, UInt64, UInt64, UInt64, UInt64) {
         let count = bytes.count
-        guard count == Int(storedCount) else { return false }
-        guard let base = bytes.baseAddress else { return true }
+        guard let base = bytes.baseAddress, count > 0 else { return (0, 0, 0, 0, 0) }
         let full = count >> 3
-        let tail = Self.partialWord(base + (full << 3), count: count & 7)
+        let tail = partialWord(base + (full << 3), count: count & 7)
         @inline(__always) func word(_ index: Int) -> UInt64 {
             index < full ? base.loadUnaligned(fromByteOffset: index << 3, as: UInt64.self) : index == full ? tail : 0
         }
-        return (word(0) ^ w0) | (word(1) ^ w1) | (word(2) ^ w2) | (word(3) ^ w3) | (word(4) ^ w4) == 0
+        return (word(0), word(1), word(2), word(3), word(4))
     }
 
     /// Up to 7 bytes as the low bytes of a word, the rest zero, laid out as a load from memory would be on the

@@ -122,7 +122,7 @@ final class BlockWorker: @unchecked Sendable {
         var changed = false
         for itemIndex in 0..<itemCount {
             let item = oldBlock.firstItem + UInt32(itemIndex)
-            let name = itemIndex < oldBlock.itemCount ? oldBlock.names[itemIndex] : newItemNames[Int(item - firstNewItem)]
+            let name = self.name(of: item, in: oldBlock)
             let old = itemIndex < oldBlock.itemCount ? oldBlock.timeline(itemIndex) : oldBlock.scans[0..<0]
             var groupEnd = cursor
             while groupEnd < group.endIndex && group[groupEnd].item == item { groupEnd += 1 }
@@ -153,6 +153,13 @@ final class BlockWorker: @unchecked Sendable {
         outputs.append(Output(number: job.number, bytes: start..<output.count, isNew: job.isNew, block: newBlock))
     }
 
+    /// An item's tracking id: stored in its block, or first seen in this commit.
+    @inline(__always)
+    func name(of item: UInt32, in oldBlock: TraceBlock) -> InlineBytes {
+        let itemIndex = Int(item - oldBlock.firstItem)
+        return itemIndex < oldBlock.itemCount ? oldBlock.names[itemIndex] : newItemNames[Int(item - firstNewItem)]
+    }
+
     /// Item ids may come from a cache of hashes: every scan must name the item it was given.
     ///
     /// The names are read from the batch here, on the two workers, rather than carried in `WorkScan` through the
@@ -163,10 +170,9 @@ final class BlockWorker: @unchecked Sendable {
             batch.scans.withUnsafeBufferPointer { scans in
                 var matches = true
                 for scan in group {
-                    let itemIndex = Int(scan.item - oldBlock.firstItem)
-                    let name = itemIndex < oldBlock.itemCount ? oldBlock.names[itemIndex] : newItemNames[Int(scan.item - firstNewItem)]
                     let span = scans[scan.index].trackingID
-                    matches = matches && name.equals(UnsafeRawBufferPointer(rebasing: bytes[Int(span.offset)..<Int(span.offset + span.length)]))
+                    let bytes = UnsafeRawBufferPointer(rebasing: bytes[Int(span.offset)..<Int(span.offset + span.length)])
+                    matches = matches && name(of: scan.item, in: oldBlock).equals(bytes)
                 }
                 return matches
             }

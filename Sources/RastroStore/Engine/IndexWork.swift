@@ -91,30 +91,40 @@ final class IndexWork: @unchecked Sendable {
         results.deallocate()
     }
 
+    /// Which database a job writes, and its index among that database's keys (cell groups for `cells`).
+    enum Job {
+        case cells(Int)
+        case durations(Int)
+        case current(Int)
+    }
+
+    func job(_ number: Int) -> Job {
+        if number < cellGroups.count { return .cells(number) }
+        let duration = number - cellGroups.count
+        return duration < durations.keys.count ? .durations(duration) : .current(duration - durations.keys.count)
+    }
+
     /// Takes jobs until none are left or one fails.
     func work(as participant: Participant) {
         var clock = IngestPhases.now()
         while participant.failure == nil {
-            let job = next.wrappingAdd(1, ordering: .relaxed).oldValue
-            guard job < jobCount else { break }
+            let number = next.wrappingAdd(1, ordering: .relaxed).oldValue
+            guard number < jobCount else { break }
+            let job = job(number)
             do {
-                if job < cellGroups.count {
-                    results[job] = try cell(cellGroups[job], participant)
-                } else if job < cellGroups.count + durations.keys.count {
-                    results[job] = try duration(job - cellGroups.count, participant)
-                } else {
-                    results[job] = try current(job - cellGroups.count - durations.keys.count, participant)
+                switch job {
+                case .cells(let group): results[number] = try cell(cellGroups[group], participant)
+                case .durations(let set): results[number] = try duration(set, participant)
+                case .current(let key): results[number] = try current(key, participant)
                 }
             } catch {
                 participant.failure = error
             }
             let now = IngestPhases.now()
-            if job < cellGroups.count {
-                participant.seconds.cells += now - clock
-            } else if job < cellGroups.count + durations.keys.count {
-                participant.seconds.durations += now - clock
-            } else {
-                participant.seconds.current += now - clock
+            switch job {
+            case .cells: participant.seconds.cells += now - clock
+            case .durations: participant.seconds.durations += now - clock
+            case .current: participant.seconds.current += now - clock
             }
             clock = now
         }

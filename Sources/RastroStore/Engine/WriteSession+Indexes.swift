@@ -41,9 +41,10 @@ extension WriteSession {
             phases.indexParts[2] += participant.seconds.durations
             phases.indexParts[3] += participant.seconds.current
         }
-        for (job, result) in work.results.enumerated() {
+        for (number, result) in work.results.enumerated() {
             let database: Database
-            if job < work.cellGroups.count {
+            switch work.job(number) {
+            case .cells:
                 database = databases.cells
                 // `cellsums` go beside the cells, never sealed: whole-day reports read every day's, which are small.
                 switch result.action {
@@ -51,10 +52,8 @@ extension WriteSession {
                 case .delete: _ = try transaction.delete(databases.cellSummaries, result.key)
                 case .none: break
                 }
-            } else if job < work.cellGroups.count + work.durations.keys.count {
-                database = databases.durations
-            } else {
-                database = databases.current
+            case .durations: database = databases.durations
+            case .current: database = databases.current
             }
             switch result.action {
             case .put: try transaction.put(database, result.key, result.value)

@@ -35,7 +35,6 @@ extension WriteSession {
         // Gather what the block phase needs into item order in one tight loop: its random reads of the batch are
         // independent, so their cache misses overlap; everything after reads `work` in order. A large commit gathers
         // its two halves on this thread and the helper, idle until the block phase.
-        buffers.work = []  // The previous commit's, released before this one's is allocated.
         let total = keys.count
         let stored = buffers.stored
         let helper = total >= 65_536 ? store.helper : nil
@@ -61,7 +60,6 @@ extension WriteSession {
             initialized = total
         }
         buffers.keys = keys
-        defer { buffers.work = work }
         lap(0)
 
         // The old content of every touched block, read on this thread (it owns the transaction).

@@ -12,23 +12,15 @@ struct WriteSessionBuffers {
     var keys: [UInt64] = []
     /// Scratch space of ``RadixSort``.
     var sortScratch: [UInt64] = []
-    var work: [WorkScan] = []
     var status: [ScanStatus] = []
     var order: [Int] = []
+    /// The block workers' index changes, grouped by key, from the block phase to the index step.
     var deltas = GroupedDeltas()
-    var before = TimelineFacts()
-    var after = TimelineFacts()
+    /// Scratch of the writer's own decoding and encoding (the block workers and ``IndexWork`` have theirs).
     var oldBlock = TraceBlock(number: 0)
-    var newBlock = TraceBlock(number: 0)
-    var pending: [(scan: StoredScan, index: Int)] = []
-    var origin: [Int] = []
-    var merged: [StoredScan] = []
     let encoded = ByteWriter(reservingCapacity: 64 << 10)
     let writer = ByteWriter(reservingCapacity: 64 << 10)
-    /// The `cellsums` value being written beside a cell.
-    let summaries = ByteWriter(reservingCapacity: 16 << 10)
     var decompressed: [UInt8] = []
-    var cellRecords: [CellRecord] = []
 }
 
 /// A scan on its way into its item's timeline, gathered in item order for the block phase.
