@@ -89,11 +89,15 @@ public struct DurationReport: Sendable {
         try reader.forEachTouchedEvents(days: slice.day..<(slice.day + 1)) { _, touched in
             for packed in touched where packed & bit != 0 { items.append(UInt32(truncatingIfNeeded: packed >> 8)) }
         }
-        try reader.forEachTimeline(items: items) { _, _, timeline in
+        // The timelines are decoded on two cores, each half collecting its pairs; `body` then sees them in item order.
+        let parts = try reader.reduceTimelines(items: items, into: [(StoredScan, Int64)]()) { pairs, _, _, timeline in
             guard let (a, b) = PairDuration.find(in: timeline, from: fromEvent, to: toEvent) else { return }
             let start = timeline[a].scannedAt
             guard slice.contains(start) else { return }
-            try body(timeline[b], timeline[b].scannedAt - start)
+            pairs.append((timeline[b], timeline[b].scannedAt - start))
+        }
+        for pairs in parts {
+            for (scan, duration) in pairs { try body(scan, duration) }
         }
     }
 }

@@ -47,35 +47,28 @@ public struct OverdueReport: Sendable {
                 found.append((record.item, record.time, record.center, record.messenger))
             }
         }
-        // The others were scanned again at or after the instant (their latest scan is then): of those, the ones
-        // scanned with E by the cutoff's day may have been in E at the instant, and their timelines decide. Sets of
-        // item ids are bitsets (ids are dense).
-        var candidates: [UInt32] = []
-        if let days = try reader.dayRange(), days.upperBound >= atDay {
-            let capacity = try reader.counters().nextItem
-            var later = ItemSet(capacity: capacity)
-            try reader.forEachItemScannedSince(at) { later.insert($0) }
-            let bit = UInt64(1) << event.rawValue
-            var seen = ItemSet(capacity: capacity)
-            try reader.forEachTouchedEvents(days: 0..<(min(cutoffDay, atDay) + 1)) { _, items in
-                for packed in items where packed & bit != 0 {
-                    let item = UInt32(truncatingIfNeeded: packed >> 8)
-                    if later.contains(item) && seen.insert(item) { candidates.append(item) }
-                }
-            }
-            candidates.sort()
-        }
+        // The others were scanned again at or after the instant (their latest scan is then), and only their
+        // timelines can say which scan was their latest before it. Those timelines are the cost of this question, so
+        // the per-day `touched` lists rule out every candidate they can first.
+        let candidates = try laterCandidates(reader, cutoffDay: cutoffDay, atDay: atDay)
         var names: [UInt32: String] = [:]
-        try reader.forEachTimeline(items: candidates) { item, trackingID, timeline in
+        typealias Part = (found: [(item: UInt32, time: Int64, center: UInt32, messenger: UInt32)], names: [(UInt32, String)])
+        let parts = try reader.reduceTimelines(items: candidates, into: Part([], [])) { part, item, trackingID, timeline in
             // The latest scan before the instant; timeline order puts the later arrival last among equal times.
             guard let last = timeline.lastIndex(where: { $0.scannedAt < at }) else { return }
             let scan = timeline[last]
             guard scan.event == event, scan.scannedAt <= cutoff, centerID == nil || scan.workCenter == centerID else { return }
-            found.append((item, scan.scannedAt, scan.workCenter, scan.messenger))
-            names[item] = trackingID
+            part.found.append((item, scan.scannedAt, scan.workCenter, scan.messenger))
+            part.names.append((item, trackingID))
+        }
+        for part in parts {
+            found += part.found
+            for (item, trackingID) in part.names { names[item] = trackingID }
         }
         let missing = found.map(\.item).filter { names[$0] == nil }.sorted()
-        try reader.forEachTrackingID(items: missing) { item, trackingID in names[item] = trackingID }
+        for part in try reader.reduceTimelines(items: missing, into: [(UInt32, String)](), { part, item, trackingID, _ in part.append((item, trackingID)) }) {
+            for (item, trackingID) in part { names[item] = trackingID }
+        }
         var rows = try found.map { entry in
             Row(
                 trackingID: names[entry.item] ?? "", event: event, scannedAt: entry.time,
@@ -85,30 +78,55 @@ public struct OverdueReport: Sendable {
         rows.sort { $0.scannedAt != $1.scannedAt ? $0.scannedAt < $1.scannedAt : $0.trackingID < $1.trackingID }
         return rows
     }
-}
-
-/// A set of item ids as a bitset: ids are dense from 0, so a million items cost 128 KB and a lookup one load.
-struct ItemSet {
-    private var words: [UInt64] = []
-
-    /// A set sized for item ids below `capacity` up front (it still grows past it).
-    init(capacity: UInt32 = 0) {
-        words = [UInt64](repeating: 0, count: Int(capacity >> 6) + 1)
-    }
-
-    /// Inserts `item`; `false` when it was there already.
-    @discardableResult
-    mutating func insert(_ item: UInt32) -> Bool {
-        let word = Int(item >> 6)
-        if word >= words.count { words.append(contentsOf: repeatElement(0, count: max(word + 1 - words.count, words.count))) }
-        let mask = UInt64(1) << UInt64(item & 63)
-        if words[word] & mask != 0 { return false }
-        words[word] |= mask
-        return true
-    }
-
-    func contains(_ item: UInt32) -> Bool {
-        let word = Int(item >> 6)
-        return word < words.count && words[word] & (UInt64(1) << UInt64(item & 63)) != 0
+    /// The items scanned at or after the instant whose latest scan before it may be an E scan by the cutoff, sorted.
+    ///
+    /// Sets of item ids are bitsets and arrays indexed by item id (ids are dense). An item is ruled out, without its
+    /// timeline, when
+    /// - it was scanned on a day strictly between the cutoff's day and the instant's: that scan is after the cutoff
+    ///   and before the instant;
+    /// - or, when the cutoff falls on an earlier day than the instant, the last day up to the cutoff's on which it was
+    ///   scanned saw no E scan: its latest scan before the instant is then on that day and not E, or after the cutoff.
+    /// The `touched` lists after the instant's day and those up to the cutoff's are decoded at the same time, on two
+    /// cores.
+    func laterCandidates(_ reader: StoreReader, cutoffDay: UInt32, atDay: UInt32) throws -> [UInt32] {
+        guard let days = try reader.dayRange(), days.upperBound >= atDay else { return [] }
+        // The items whose latest scan is at or after the instant: those whose latest scan, on the instant's day, is at
+        // or after it (the `current` lists of that day), and those scanned on a later day than the instant's.
+        var onInstantDay: [UInt32] = []
+        try reader.forEachItemScannedSince(at, throughDay: atDay) { onInstantDay.append($0) }
+        if atDay == days.upperBound && onInstantDay.isEmpty { return [] }
+        let capacity = try reader.counters().nextItem
+        var later = ItemSet(capacity: capacity)
+        // The events of each item's last day up to the cutoff's, overwritten in day order (or all of its events when
+        // the cutoff and the instant fall on the same day, where the day's order says nothing).
+        var lastEvents = [UInt8](repeating: 0, count: Int(capacity))
+        let sameDay = cutoffDay >= atDay
+        try later.withWords { words in
+            try lastEvents.withUnsafeMutableBufferPointer { lastEvents in
+                try reader.forEachTouchedList(
+                    days: atDay < days.upperBound ? (atDay + 1)..<(days.upperBound + 1) : 0..<0,
+                    { list in
+                        try list.forEach(below: capacity) { item, _ in words[Int(item >> 6)] |= 1 << (item & 63) }
+                    },
+                    alongside: 0..<(cutoffDay + 1),
+                    { list in
+                        try list.forEach(below: capacity) { item, events in
+                            lastEvents[Int(item)] = sameDay ? lastEvents[Int(item)] | events : events
+                        }
+                    })
+            }
+        }
+        for item in onInstantDay { later.insert(item) }
+        if cutoffDay + 1 < atDay {
+            try reader.forEachTouchedEvents(days: (cutoffDay + 1)..<atDay) { _, items in
+                for packed in items { later.remove(UInt32(truncatingIfNeeded: packed >> 8)) }
+            }
+        }
+        let bit = UInt8(1) << event.rawValue
+        var candidates: [UInt32] = []
+        later.forEach { item in
+            if lastEvents[Int(item)] & bit != 0 { candidates.append(item) }
+        }
+        return candidates
     }
 }

@@ -2,29 +2,34 @@ import RastroStore
 
 extension StoreReader {
     /// Calls `body` with the tracking id and timeline of each of `items` (sorted, unique), decoding each trace block
-    /// once.
-    func forEachTimeline(
-        items: [UInt32], _ body: (UInt32, String, ArraySlice<StoredScan>) throws -> Void
-    ) throws {
-        var index = 0
-        while index < items.count {
-            let number = items[index] >> TraceBlock.itemShift
-            guard let block = try block(containing: items[index]) else { index += 1; continue }
-            while index < items.count && items[index] >> TraceBlock.itemShift == number {
-                let item = items[index]
-                let position = Int(item - block.firstItem)
+    /// once and the blocks in two halves at once, on two cores (see ``StoreReader/reduceBlocks(_:into:_:)``): each
+    /// half's items go into its own `Part`, and the parts are returned in item order. `body` runs on both threads at
+    /// once and must change nothing but the `Part` it is given.
+    func reduceTimelines<Part>(
+        items: [UInt32], into initial: Part, _ body: (inout Part, UInt32, String, ArraySlice<StoredScan>) throws -> Void
+    ) throws -> [Part] {
+        var numbers: [UInt32] = []
+        for item in items where numbers.last != item >> TraceBlock.itemShift { numbers.append(item >> TraceBlock.itemShift) }
+        return try reduceBlocks(numbers, into: initial) { part, block in
+            var index = Self.firstIndex(in: items, atLeast: block.firstItem)
+            while index < items.count && items[index] >> TraceBlock.itemShift == block.number {
+                let position = Int(items[index] - block.firstItem)
                 if position < block.itemCount {
-                    try body(item, block.names[position].string, block.timeline(position))
+                    try body(&part, items[index], block.names[position].string, block.timeline(position))
                 }
                 index += 1
             }
         }
     }
-}
 
-extension StoreReader {
-    /// Calls `body` with the tracking id of each of `items` (sorted, unique).
-    func forEachTrackingID(items: [UInt32], _ body: (UInt32, String) throws -> Void) throws {
-        try forEachTimeline(items: items) { item, trackingID, _ in try body(item, trackingID) }
+    /// The index of the first of `sorted` that is at least `value` (`sorted.count` when none is).
+    static func firstIndex(in sorted: [UInt32], atLeast value: UInt32) -> Int {
+        var low = 0
+        var high = sorted.count
+        while low < high {
+            let middle = (low + high) / 2
+            if sorted[middle] < value { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 }

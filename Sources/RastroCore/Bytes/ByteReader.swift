@@ -21,8 +21,22 @@ public struct ByteReader {
         return value
     }
 
-    @inlinable
+    /// One varint. The one-byte case (most deltas) is small enough to inline into every decoder's loop; longer ones
+    /// and every error take the out-of-line path, so that building an error's message does not stop the inlining.
+    @inlinable @inline(__always)
     public mutating func varint() throws(CorruptBytes) -> UInt64 {
+        if position < bytes.count {
+            let first = bytes[position]
+            if first < 0x80 {
+                position += 1
+                return UInt64(first)
+            }
+        }
+        return try longVarint()
+    }
+
+    @usableFromInline @inline(never)
+    mutating func longVarint() throws(CorruptBytes) -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {

@@ -40,6 +40,8 @@ public final class Store: @unchecked Sendable {
     /// The block phase of a commit runs on two workers: this thread's and the helper's.
     lazy var blockWorkers = [BlockWorker(zone: zone), BlockWorker(zone: zone)]
     lazy var helper = HelperThread()
+    /// Zstd contexts and a helper thread for read transactions (separate from the writer's).
+    let readerResources = ReaderResources()
     var sessionBuffers: WriteSessionBuffers? = WriteSessionBuffers()
     /// Where ingest time went, cumulated over this process's commits.
     public internal(set) var phases = IngestPhases()
@@ -93,7 +95,7 @@ public final class Store: @unchecked Sendable {
         if storedZone == nil && !readOnly {
             try environment.write { transaction in
                 try transaction.put(databases.meta, MetaKey.key(MetaKey.timeZone), Array(zoneIdentifier.utf8))
-                var version = ByteWriter()
+                let version = ByteWriter()
                 version.uint32BigEndian(Self.schemaVersion)
                 try transaction.put(databases.meta, MetaKey.key(MetaKey.schema), version.bytes)
             }

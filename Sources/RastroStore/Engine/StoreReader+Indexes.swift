@@ -115,19 +115,22 @@ extension StoreReader {
         }
     }
 
-    /// Calls `body` with every item whose latest scan is at or after `notBefore` (any event), from the `current`
-    /// lists of the days from that instant's day on.
-    public func forEachItemScannedSince(_ notBefore: Int64, _ body: (UInt32) -> Void) throws {
+    /// Calls `body` with every item whose latest scan is at or after `notBefore` (any event) and on or before the
+    /// local day `lastDay`, from the `current` lists of the days from that instant's day through `lastDay`.
+    public func forEachItemScannedSince(
+        _ notBefore: Int64, throughDay lastDay: UInt32 = .max, _ body: (UInt32) -> Void
+    ) throws {
         guard let stored = try dayRange() else { return }
         var zone = self.zone
         defer { self.zone = zone }
         let first = UInt32(clamping: max(0, Int64(zone.day(ofUTC: notBefore))))
-        guard first <= stored.upperBound else { return }
+        let last = min(stored.upperBound, lastDay)
+        guard first <= last else { return }
         for event in Event.allCases {
             try transaction.withCursor(databases.current) { cursor in
                 try cursor.forEach(
                     from: CurrentStates.key(event: event, day: first),
-                    before: CurrentStates.key(event: event, day: stored.upperBound + 1)
+                    before: CurrentStates.key(event: event, day: last + 1)
                 ) { entry in
                     let day = UInt32(bigEndian: entry.key.loadUnaligned(fromByteOffset: 1, as: UInt32.self))
                     try CurrentStates.forEachItem(entry.value, dayStart: zone.startOfDay(Int32(day)), notBefore: notBefore, body)

@@ -16,8 +16,10 @@ public final class StoreReader {
         self.store = store
         self.transaction = transaction
         self.zone = store.zone
-        self.zstd = Zstd()
+        self.zstd = store.readerResources.takeZstd()
     }
+
+    deinit { store.readerResources.giveBack(zstd) }
 
     /// The item id of a tracking id, or `nil` when the store has never seen it.
     public func itemID(_ trackingID: String) throws -> UInt32? {
