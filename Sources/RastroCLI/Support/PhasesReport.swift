@@ -11,7 +11,8 @@ func phasesReport(_ store: Store, rows: Int) -> String {
     var lines = [
         "writer time by step over \(measured.commits) commits (\(measured.blocksRewritten) trace blocks holding "
             + "\(measured.scansRewritten) scans rewritten, of which \(measured.coldBlocksRewritten) sealed blocks holding "
-            + "\(measured.coldScansRewritten) scans):",
+            + "\(measured.coldScansRewritten) scans; \(measured.tailsAppended) tails holding \(measured.scansInTails) scans "
+            + "appended):",
         "  (index deltas: merged on two threads cells \(indexParts[0]), durations \(indexParts[2]), current "
             + "\(indexParts[3]); on the writer day states \(indexParts[1]), touched \(indexParts[4]) ns/row)",
         "  (items: hashes \(itemParts[0]), cache \(itemParts[1]), unknown names \(itemParts[2]), names lookups "

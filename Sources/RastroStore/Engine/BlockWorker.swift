@@ -7,6 +7,8 @@ struct BlockJob {
     var range: Range<Int>
     var oldBlock: TraceBlock
     var isNew: Bool
+    /// The stored value, pointing into the map: valid until the session's first write after the block phase.
+    var stored: UnsafeRawBufferPointer?
 }
 
 /// The CPU work of rewriting trace blocks, runnable on any thread: settles resends and conflicts against stored
@@ -41,6 +43,8 @@ final class BlockWorker: @unchecked Sendable {
     let output = ByteWriter(reservingCapacity: 1 << 20)
     var blocksRewritten = 0
     var scansRewritten = 0
+    var tailsAppended = 0
+    var scansInTails = 0
     var coldBlocksRewritten = 0
     var coldScansRewritten = 0
     var failure: (any Error)? = nil
@@ -57,6 +61,9 @@ final class BlockWorker: @unchecked Sendable {
     var before = TimelineFacts()
     var after = TimelineFacts()
     var newBlock = TraceBlock(number: 0)
+    /// This commit's new scans of the block's changed items, and their positions: the tail, when one is written.
+    var tail = TraceBlock(number: 0)
+    var tailPositions: [Int] = []
 
     init(zone: SiteTimeZone) { self.zone = zone }
 
@@ -76,6 +83,8 @@ final class BlockWorker: @unchecked Sendable {
         output.removeAll()
         blocksRewritten = 0
         scansRewritten = 0
+        tailsAppended = 0
+        scansInTails = 0
         coldBlocksRewritten = 0
         coldScansRewritten = 0
         failure = nil
@@ -118,6 +127,8 @@ final class BlockWorker: @unchecked Sendable {
         newBlock.names.reserveCapacity(itemCount)
         newBlock.starts.reserveCapacity(itemCount + 1)
         try checkNames(group, oldBlock)
+        tail.removeAll(number: job.number)
+        tailPositions.removeAll(keepingCapacity: true)
         var cursor = group.startIndex
         var changed = false
         for itemIndex in 0..<itemCount {
@@ -135,19 +146,32 @@ final class BlockWorker: @unchecked Sendable {
             if updated {
                 changed = true
                 newBlock.appendItem(name: name, scans: merged)
+                tailPositions.append(itemIndex)
+                tail.names.append(name)
+                for (scan, source) in zip(merged, origin) where source < 0 { tail.scans.append(scan) }
+                tail.starts.append(tail.scans.count)
             } else {
                 newBlock.appendItem(name: name, scans: old)
             }
         }
         guard changed else { return }
-        blocksRewritten += 1
-        scansRewritten += newBlock.scans.count
         let cold = job.number &+ WriteSession.hotBlocks <= latestBlock
-        if cold {
-            coldBlocksRewritten += 1
-            coldScansRewritten += newBlock.scans.count
+        // A stored block gets this commit's new scans as a tail when its envelope has room; otherwise it is encoded
+        // whole (sealed when cold), which also drops its tails.
+        if let stored = job.stored,
+            TraceBlock.appendTail(tail, positions: tailPositions, to: stored, cold: cold, scratch: scratch, into: encoded)
+        {
+            tailsAppended += 1
+            scansInTails += tail.scans.count
+        } else {
+            blocksRewritten += 1
+            scansRewritten += newBlock.scans.count
+            if cold {
+                coldBlocksRewritten += 1
+                coldScansRewritten += newBlock.scans.count
+            }
+            newBlock.encode(into: encoded, scratch: scratch, zstd: cold ? zstd : nil)
         }
-        newBlock.encode(into: encoded, scratch: scratch, zstd: cold ? zstd : nil)
         let start = output.count
         encoded.withBytes { output.append($0) }
         outputs.append(Output(number: job.number, bytes: start..<output.count, isNew: job.isNew, block: newBlock))
@@ -244,7 +268,7 @@ final class BlockWorker: @unchecked Sendable {
         }
         before.derive(old, item: item, zone: &zone)
         after.derive(merged[...], item: item, zone: &zone)
-        deltas.apply(before: before, after: after, origin: origin, item: item)
+        deltas.apply(before: &before, after: &after, origin: &origin, item: item)
         return true
     }
 

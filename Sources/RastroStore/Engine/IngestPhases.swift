@@ -15,9 +15,12 @@ public struct IngestPhases: Sendable, Equatable {
     public var commits = 0
     /// Scans that reached the writer (rows rejected by a parser before it are not among them).
     public var scans = 0
-    /// Trace blocks rewritten and the stored scans they held (the rewrite amplification).
+    /// Trace blocks encoded whole and the scans they held (the rewrite amplification).
     public var blocksRewritten = 0
     public var scansRewritten = 0
+    /// Tails appended to hot blocks instead, and the new scans they held.
+    public var tailsAppended = 0
+    public var scansInTails = 0
     /// Of those, the sealed (cold) blocks, each compressed again: late scans for items older than the hot window.
     public var coldBlocksRewritten = 0
     public var coldScansRewritten = 0
@@ -38,6 +41,8 @@ public struct IngestPhases: Sendable, Equatable {
         for index in itemParts.indices { itemParts[index] += commit.itemParts[index] }
         blocksRewritten += commit.blocksRewritten
         scansRewritten += commit.scansRewritten
+        tailsAppended += commit.tailsAppended
+        scansInTails += commit.scansInTails
         coldBlocksRewritten += commit.coldBlocksRewritten
         coldScansRewritten += commit.coldScansRewritten
         scans += commit.scans

@@ -70,7 +70,9 @@ extension WriteSession {
             var end = position
             while end < work.count && work[end].item >> TraceBlock.itemShift == number { end += 1 }
             let (oldBlock, isNew) = try currentBlock(number)
-            jobs.append(BlockJob(number: number, range: position..<end, oldBlock: oldBlock, isNew: isNew))
+            // The stored bytes too: a tail is appended to them. No write happens before the workers are done.
+            let stored = isNew ? nil : try transaction.withValue(databases.items, Key.uint32(number)) { $0 }
+            jobs.append(BlockJob(number: number, range: position..<end, oldBlock: oldBlock, isNew: isNew, stored: stored))
             position = end
         }
         guard !jobs.isEmpty else { return }
@@ -127,6 +129,8 @@ extension WriteSession {
             report.add(worker.report)
             phases.blocksRewritten += worker.blocksRewritten
             phases.scansRewritten += worker.scansRewritten
+            phases.tailsAppended += worker.tailsAppended
+            phases.scansInTails += worker.scansInTails
             phases.coldBlocksRewritten += worker.coldBlocksRewritten
             phases.coldScansRewritten += worker.coldScansRewritten
         }

@@ -85,7 +85,10 @@ struct CommitDeltas {
     ///
     /// `origin[p]` is the index in `before`'s timeline of the scan at position `p` of `after`'s, or -1 for a scan
     /// this commit inserts. Scans are never deleted, so every old scan appears in `origin`.
-    mutating func apply(before: TimelineFacts, after: TimelineFacts, origin: [Int], item: UInt32) {
+    ///
+    /// The facts are read, not changed: they are `inout` because the block worker keeps them in stored properties,
+    /// and passing those by value retained and released each of their five arrays per item (3 % of an import).
+    mutating func apply(before: inout TimelineFacts, after: inout TimelineFacts, origin: inout [Int], item: UInt32) {
         for position in 0..<after.records.count {
             let old = origin[position]
             if old >= 0 {

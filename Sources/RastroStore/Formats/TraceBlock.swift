@@ -219,7 +219,11 @@ extension TraceBlock {
     ) throws(StoreCorruption) {
         removeAll(number: number)
         do {
-            try SealedValue.withPayload(value, zstd: zstd, scratch: &scratch) { payload in try decodePayload(payload) }
+            if value.first == Self.tailedFormat {
+                try decodeTailed(value, zstd: zstd, scratch: &scratch)
+            } else {
+                try SealedValue.withPayload(value, zstd: zstd, scratch: &scratch) { payload in try decodePayload(payload) }
+            }
         } catch let error as StoreCorruption {
             throw StoreCorruption("trace block \(number): \(error.message)")
         } catch {

@@ -1,0 +1,162 @@
+import RastroCore
+
+/// Tails: a block's later scans appended to its stored value instead of the whole block being encoded again.
+///
+/// Items are scanned over a few days, so a hot block is touched by several commits, and encoding it whole each time
+/// encoded every stored scan again; a late scan for a cold item cost a whole block decompressed, encoded and
+/// compressed again. A tail holds only one commit's new scans of the items it touched. The block is encoded whole
+/// again (compacted) when its tails would outgrow its base, when it has ``maximumTails``, and when the sealer seals it.
+/// See docs/storage.md §5.1.
+///
+/// ```
+/// tailed: 0x02  baseLength:varint  base value (raw 0x00 or sealed 0x01)  (tailLength:varint  tail)*
+/// tail:   count:varint  Δposition:varint × count  payload of a block holding those items and their new scans
+/// ```
+/// A tail's scans arrived after every scan before it, so a reader merges each item's tail scans into its timeline
+/// after the stored scans of equal time: the order the writer gave them.
+extension TraceBlock {
+    static var tailedFormat: UInt8 { 2 }
+    /// Tails a stored block may carry before it is encoded whole again.
+    public static var maximumTails: Int { 8 }
+
+    /// The shape of a stored block value: how many tails it carries and how large its base and tails are.
+    public struct Envelope: Equatable, Sendable {
+        public var tails: Int
+        public var baseBytes: Int
+        public var tailBytes: Int
+        /// Whether the base is compressed (the block was sealed before its tails).
+        public var sealedBase: Bool
+    }
+
+    /// The envelope of a stored block value (its base is the whole value when it has no tails); `nil` for one that
+    /// does not parse.
+    public static func envelope(of value: UnsafeRawBufferPointer) -> Envelope? {
+        guard let format = value.first else { return nil }
+        if format == SealedValue.raw || format == SealedValue.sealed {
+            return Envelope(tails: 0, baseBytes: value.count, tailBytes: 0, sealedBase: format == SealedValue.sealed)
+        }
+        guard format == tailedFormat else { return nil }
+        var reader = ByteReader(UnsafeRawBufferPointer(rebasing: value[1...]))
+        guard let baseBytes = try? reader.count(maximum: reader.remaining), let base = try? reader.slice(baseBytes) else {
+            return nil
+        }
+        var envelope = Envelope(tails: 0, baseBytes: baseBytes, tailBytes: 0, sealedBase: base.first == SealedValue.sealed)
+        while !reader.isAtEnd {
+            guard let length = try? reader.count(maximum: reader.remaining), (try? reader.slice(length)) != nil else { return nil }
+            envelope.tails += 1
+            envelope.tailBytes += length
+        }
+        return envelope
+    }
+
+    /// Writes `stored` (a stored block value) followed by one more tail into `output` (replacing its contents):
+    /// the items at `positions` (ascending) with the scans in `tail`, whose items are those, in that order.
+    /// Returns `false`, writing nothing, when the block should be encoded whole instead. A cold block whose base is
+    /// still raw is: the sealer would otherwise seal it on the writer's thread, where the block workers seal it on
+    /// two.
+    static func appendTail(
+        _ tail: TraceBlock, positions: [Int], to stored: UnsafeRawBufferPointer, cold: Bool, scratch: ByteWriter,
+        into output: ByteWriter
+    ) -> Bool {
+        precondition(tail.itemCount == positions.count && !positions.isEmpty)
+        guard let envelope = envelope(of: stored), envelope.tails < maximumTails, !cold || envelope.sealedBase else { return false }
+        scratch.removeAll()
+        scratch.varint(positions.count)
+        var previous = -1
+        for position in positions {
+            scratch.varint(position - previous - 1)
+            previous = position
+        }
+        tail.encodePayload(into: scratch)
+        guard envelope.tailBytes + scratch.count <= envelope.baseBytes else { return false }
+        output.removeAll()
+        if stored[0] == tailedFormat {
+            output.append(stored)
+        } else {
+            output.byte(tailedFormat)
+            output.varint(stored.count)
+            output.append(stored)
+        }
+        output.varint(scratch.count)
+        scratch.withBytes { output.append($0) }
+        return true
+    }
+
+    /// Decodes a tailed value: the base (decompressed into `scratch` when sealed), then each tail merged in.
+    mutating func decodeTailed(_ value: UnsafeRawBufferPointer, zstd: Zstd, scratch: inout [UInt8]) throws(StoreCorruption) {
+        var reader = ByteReader(UnsafeRawBufferPointer(rebasing: value[1...]))
+        let baseBytes = try reader.count(maximum: reader.remaining)
+        let base = try reader.slice(baseBytes)
+        guard base.first != Self.tailedFormat else { throw StoreCorruption("a tailed base") }
+        do {
+            try SealedValue.withPayload(base, zstd: zstd, scratch: &scratch) { payload in try decodePayload(payload) }
+        } catch let error as StoreCorruption {
+            throw error
+        } catch {
+            throw StoreCorruption("\(error)")
+        }
+        var tail = TraceBlock(number: number)
+        var positions: [Int] = []
+        var tailIndex = 0
+        while !reader.isAtEnd {
+            let length = try reader.count(maximum: reader.remaining)
+            var tailReader = ByteReader(try reader.slice(length))
+            let count = try tailReader.count(maximum: Self.capacity)
+            positions.removeAll(keepingCapacity: true)
+            var position = -1
+            for _ in 0..<count {
+                position += 1 + (try tailReader.count(maximum: Self.capacity))
+                guard position < Self.capacity else { throw StoreCorruption("tail \(tailIndex) has item position \(position)") }
+                positions.append(position)
+            }
+            tail.removeAll(number: number)
+            try tail.decodePayload(UnsafeRawBufferPointer(rebasing: tailReader.bytes[tailReader.position...]))
+            guard tail.itemCount == count else {
+                throw StoreCorruption("tail \(tailIndex) lists \(count) positions for \(tail.itemCount) items")
+            }
+            try merge(tail, at: positions, tailIndex: tailIndex)
+            tailIndex += 1
+        }
+    }
+
+    /// Merges a tail's items into this block: an item already here gets the tail's scans merged into its timeline
+    /// (after stored scans of equal time: they arrived later), a new one is appended.
+    mutating func merge(_ tail: TraceBlock, at positions: [Int], tailIndex: Int) throws(StoreCorruption) {
+        let baseCount = itemCount
+        let newCount = max(baseCount, (positions.last ?? -1) + 1)
+        var merged: [StoredScan] = []
+        merged.reserveCapacity(scans.count + tail.scans.count)
+        var mergedStarts: [Int] = [0]
+        mergedStarts.reserveCapacity(newCount + 1)
+        var next = 0
+        for item in 0..<newCount {
+            let old = item < baseCount ? timeline(item) : scans[0..<0]
+            if next < positions.count && positions[next] == item {
+                if item < baseCount {
+                    guard names[item] == tail.names[next] else {
+                        throw StoreCorruption("tail \(tailIndex) names item \(item) \(tail.names[next].string), not \(names[item].string)")
+                    }
+                } else {
+                    guard item == names.count else { throw StoreCorruption("tail \(tailIndex) skips item \(names.count)") }
+                    names.append(tail.names[next])
+                }
+                var oldPosition = old.startIndex
+                for scan in tail.timeline(next) {
+                    while oldPosition < old.endIndex && old[oldPosition].scannedAt <= scan.scannedAt {
+                        merged.append(old[oldPosition])
+                        oldPosition += 1
+                    }
+                    merged.append(scan)
+                }
+                merged.append(contentsOf: old[oldPosition...])
+                next += 1
+            } else {
+                guard item < baseCount else { throw StoreCorruption("tail \(tailIndex) skips item \(item)") }
+                merged.append(contentsOf: old)
+            }
+            mergedStarts.append(merged.count)
+        }
+        scans = merged
+        starts = mergedStarts
+    }
+}
