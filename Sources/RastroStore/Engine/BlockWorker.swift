@@ -129,6 +129,7 @@ final class BlockWorker: @unchecked Sendable {
         try checkNames(group, oldBlock)
         tail.removeAll(number: job.number)
         tailPositions.removeAll(keepingCapacity: true)
+        var tailGap = false
         var cursor = group.startIndex
         var changed = false
         for itemIndex in 0..<itemCount {
@@ -152,13 +153,16 @@ final class BlockWorker: @unchecked Sendable {
                 tail.starts.append(tail.scans.count)
             } else {
                 newBlock.appendItem(name: name, scans: old)
+                // A new item left without scans would leave a gap in the tail's positions (never expected: a new
+                // item's id is given for a scan it will store); the block is then encoded whole.
+                if itemIndex >= oldBlock.itemCount { tailGap = true }
             }
         }
         guard changed else { return }
         let cold = job.number &+ WriteSession.hotBlocks <= latestBlock
         // A stored block gets this commit's new scans as a tail when its envelope has room; otherwise it is encoded
         // whole (sealed when cold), which also drops its tails.
-        if let stored = job.stored,
+        if let stored = job.stored, !tailGap,
             TraceBlock.appendTail(tail, positions: tailPositions, to: stored, cold: cold, scratch: scratch, into: encoded)
         {
             tailsAppended += 1

@@ -17,20 +17,20 @@ import RastroCore
 extension TraceBlock {
     static var tailedFormat: UInt8 { 2 }
     /// Tails a stored block may carry before it is encoded whole again.
-    public static var maximumTails: Int { 8 }
+    static var maximumTails: Int { 8 }
 
     /// The shape of a stored block value: how many tails it carries and how large its base and tails are.
-    public struct Envelope: Equatable, Sendable {
-        public var tails: Int
-        public var baseBytes: Int
-        public var tailBytes: Int
+    struct Envelope: Equatable, Sendable {
+        var tails: Int
+        var baseBytes: Int
+        var tailBytes: Int
         /// Whether the base is compressed (the block was sealed before its tails).
-        public var sealedBase: Bool
+        var sealedBase: Bool
     }
 
     /// The envelope of a stored block value (its base is the whole value when it has no tails); `nil` for one that
     /// does not parse.
-    public static func envelope(of value: UnsafeRawBufferPointer) -> Envelope? {
+    static func envelope(of value: UnsafeRawBufferPointer) -> Envelope? {
         guard let format = value.first else { return nil }
         if format == SealedValue.raw || format == SealedValue.sealed {
             return Envelope(tails: 0, baseBytes: value.count, tailBytes: 0, sealedBase: format == SealedValue.sealed)
