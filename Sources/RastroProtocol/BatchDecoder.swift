@@ -88,11 +88,16 @@ public struct BatchDecoder: Sendable {
                     index += 1
                     continue
                 }
+                // Field by field rather than over an array of (entry, field) pairs, which cost an allocation per scan.
                 var tooLong: ScanField? = nil
-                for (entry, field) in [(messenger, ScanField.messenger), (center, .workCenter), (device, .device), (reason, .reason)]
-                where entry >= 0 && dictionary[entry] == nil {
-                    tooLong = field
-                    break
+                if dictionary[messenger] == nil {
+                    tooLong = .messenger
+                } else if dictionary[center] == nil {
+                    tooLong = .workCenter
+                } else if dictionary[device] == nil {
+                    tooLong = .device
+                } else if reason >= 0 && dictionary[reason] == nil {
+                    tooLong = .reason
                 }
                 if let tooLong {
                     rejections.append(

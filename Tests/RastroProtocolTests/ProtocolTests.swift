@@ -133,6 +133,49 @@ struct ProtocolTests {
         #expect(rejections[0].message.contains("contains ' '"))
     }
 
+    /// Dictionary strings longer than any identifier can be held are kept as markers; the scan naming one is rejected
+    /// for that field and its neighbours are kept. (Written by hand: `BatchEncoder` is only given validated scans.)
+    @Test(arguments: [ScanField.messenger, .workCenter, .device, .reason])
+    func aDictionaryStringTooLongToHoldRejectsItsScan(field: ScanField) throws {
+        let payload = ByteWriter()
+        var defined = 0
+        func reference(_ text: String, known: Int?) {
+            if let known { return payload.varint(known) }
+            payload.varint(defined)
+            payload.byte(UInt8(text.utf8.count))
+            payload.append(Array(text.utf8))
+            defined += 1
+        }
+        payload.varint(1)  // batch number
+        payload.varint(3)  // scans
+        payload.zigzag(StreamFixtures.receivedAt - 86_400_000)
+        let long = String(repeating: "X", count: 41)
+        for (index, tracking) in ["GU1", "GU2", "GU3"].enumerated() {
+            let odd = index == 1
+            payload.byte(1)  // has a reason
+            payload.byte(Event.failedAttempt.rawValue)
+            payload.byte(index == 0 ? 0 : 2)
+            payload.byte(index == 0 ? 3 : 1)
+            payload.append(Array((index == 0 ? tracking : String(tracking.suffix(1))).utf8))
+            payload.zigzag(0)
+            // The first scan defines M, C, D and CERRADO as entries 0–3; the second defines the long string instead
+            // of one of them.
+            for (entry, (text, of)) in [("M", ScanField.messenger), ("C", .workCenter), ("D", .device)].enumerated() {
+                reference(odd && field == of ? long : text, known: index == 0 || (odd && field == of) ? nil : entry)
+            }
+            payload.zigzag(0)
+            reference(odd && field == .reason ? long : "CERRADO", known: index == 0 || (odd && field == .reason) ? nil : 3)
+        }
+        var decoder = BatchDecoder(validator: Self.validator(), maximumScans: 10_000)
+        var decoded = ScanBatch()
+        var rejections: [BatchDecoder.Rejection] = []
+        _ = try payload.withBytes { try decoder.decode($0, receivedAt: StreamFixtures.receivedAt, into: &decoded, rejections: &rejections) }
+        #expect(decoded.scans.map(\.source) == [0, 2])
+        #expect(rejections.map(\.index) == [1])
+        #expect(rejections.map(\.field) == [field])
+        #expect(rejections.first?.message == "is longer than \(Self.validator().limits.identifierBytes) bytes")
+    }
+
     @Test func brokenBatchEncodingsAreProtocolErrors() throws {
         var batch = ScanBatch()
         batch.append(trackingID: "GU1", event: .delivered, scannedAt: StreamFixtures.receivedAt, messenger: "M", workCenter: "C", device: "D", seq: 1)
