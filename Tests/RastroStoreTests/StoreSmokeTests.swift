@@ -7,6 +7,45 @@ import Testing
 struct StoreSmokeTests {
     static let t0: Int64 = 1_788_274_800_000  // 2026-09-01T10:00:00-05:00
 
+    static func schema(of store: Store) throws -> UInt32? {
+        try store.environment.read { transaction in
+            try transaction.withValue(store.databases.meta, MetaKey.key(MetaKey.schema)) { bytes in
+                var reader = ByteReader(bytes)
+                return try reader.uint32BigEndian()
+            }
+        }
+    }
+
+    static func setSchema(_ value: UInt32, of store: Store) throws {
+        try store.environment.write { transaction in
+            let version = ByteWriter()
+            version.uint32BigEndian(value)
+            try transaction.put(store.databases.meta, MetaKey.key(MetaKey.schema), version.bytes)
+        }
+    }
+
+    /// Schema 3 adds trace-block tails to schema 2: a schema-2 store is read as it is, and marked 3 once opened for
+    /// writing (so that a schema-2 binary refuses it); any other schema is refused.
+    @Test func aSchemaTwoStoreIsReadAndMarkedThreeWhenWritten() throws {
+        let directory = TemporaryDirectory()
+        do {
+            let store = try Store(directory: directory.path)
+            #expect(try Self.schema(of: store) == 3)
+            try Self.setSchema(2, of: store)
+        }
+        do {
+            let reader = try Store(directory: directory.path, create: false, readOnly: true)
+            #expect(try Self.schema(of: reader) == 2)
+        }
+        do {
+            let writer = try Store(directory: directory.path)
+            #expect(try Self.schema(of: writer) == 3)
+            try Self.setSchema(1, of: writer)
+        }
+        let error = try #require(throws: StoreError.self) { try Store(directory: directory.path) }
+        #expect("\(error)".contains("has storage schema 1; this rastro reads schemas 2 and 3"))
+    }
+
     @Test func storesAndTracesAnItem() throws {
         let directory = TemporaryDirectory()
         let store = try Store(directory: directory.path)

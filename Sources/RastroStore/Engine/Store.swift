@@ -11,7 +11,7 @@ import RastroCore
 /// serialises writers across processes too). Reads go through ``read(_:)`` — one read transaction per question,
 /// so a query never blocks ingest and always sees one consistent commit.
 public final class Store: @unchecked Sendable {
-    public static let schemaVersion: UInt32 = 2
+    public static let schemaVersion: UInt32 = 3
 
     public let directory: String
     public let environment: Environment
@@ -95,9 +95,7 @@ public final class Store: @unchecked Sendable {
         if storedZone == nil && !readOnly {
             try environment.write { transaction in
                 try transaction.put(databases.meta, MetaKey.key(MetaKey.timeZone), Array(zoneIdentifier.utf8))
-                let version = ByteWriter()
-                version.uint32BigEndian(Self.schemaVersion)
-                try transaction.put(databases.meta, MetaKey.key(MetaKey.schema), version.bytes)
+                try Self.markSchema(transaction, databases)
             }
         }
         let schema: UInt32? = try environment.read { transaction in
@@ -107,8 +105,20 @@ public final class Store: @unchecked Sendable {
             }
         }
         if let schema, schema != Self.schemaVersion {
-            throw StoreError("\(directory) has storage schema \(schema); this rastro reads schema \(Self.schemaVersion)")
+            // Schema 2 lacks only the trace-block tails of schema 3 (docs/storage.md §5.1), which this version reads and
+            // writes: such a store is taken as it is and marked 3 as soon as this process may write, so that a
+            // schema-2 binary refuses it rather than meet a tail it cannot read.
+            guard schema == 2 else {
+                throw StoreError("\(directory) has storage schema \(schema); this rastro reads schemas 2 and \(Self.schemaVersion)")
+            }
+            if !readOnly { try environment.write { try Self.markSchema($0, databases) } }
         }
+    }
+
+    static func markSchema(_ transaction: Transaction, _ databases: StoreDatabases) throws {
+        let version = ByteWriter()
+        version.uint32BigEndian(Self.schemaVersion)
+        try transaction.put(databases.meta, MetaKey.key(MetaKey.schema), version.bytes)
     }
 
     deinit {

@@ -90,11 +90,26 @@ public final class Environment: @unchecked Sendable {
         pthread_mutex_lock(databasesLock)
         defer { pthread_mutex_unlock(databasesLock) }
         if let database = databases[name] { return database }
-        let database: Database = try (create ? write : read) { transaction in
+        let database: Database
+        if create {
+            database = try write { transaction in
+                var dbi: MDB_dbi = 0
+                try check(mdb_dbi_open(transaction.handle, name, UInt32(MDB_CREATE), &dbi), "mdb_dbi_open(\(name))")
+                return Database(handle: dbi, name: name)
+            }
+        } else {
+            // A handle opened in a read transaction outlives it only if that transaction commits: `read` aborts, and
+            // `mdb_txn_abort` closes the handles the transaction opened.
+            pthread_rwlock_rdlock(resizeLock)
+            defer { pthread_rwlock_unlock(resizeLock) }
+            var transaction: OpaquePointer?
+            try check(mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &transaction), "mdb_txn_begin(MDB_RDONLY)")
             var dbi: MDB_dbi = 0
-            try check(
-                mdb_dbi_open(transaction.handle, name, create ? UInt32(MDB_CREATE) : 0, &dbi), "mdb_dbi_open(\(name))")
-            return Database(handle: dbi, name: name)
+            let code = mdb_dbi_open(transaction, name, 0, &dbi)
+            if code != 0 { mdb_txn_abort(transaction) }
+            try check(code, "mdb_dbi_open(\(name))")
+            try check(mdb_txn_commit(transaction), "mdb_txn_commit(MDB_RDONLY)")
+            database = Database(handle: dbi, name: name)
         }
         databases[name] = database
         return database
