@@ -20,10 +20,6 @@ struct ItemSet {
         words[Int(item >> 6)] &= ~(1 << UInt64(item & 63))
     }
 
-    func contains(_ item: UInt32) -> Bool {
-        item < capacity && words[Int(item >> 6)] & (1 << UInt64(item & 63)) != 0
-    }
-
     /// The words themselves, for loops that insert millions of ids (item `i` is bit `i & 63` of word `i >> 6`).
     mutating func withWords<Result>(_ body: (UnsafeMutableBufferPointer<UInt64>) throws -> Result) rethrows -> Result {
         try words.withUnsafeMutableBufferPointer { try body($0) }

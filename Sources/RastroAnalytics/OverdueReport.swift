@@ -32,6 +32,9 @@ public struct OverdueReport: Sendable {
         public var ageMilliseconds: Int64
     }
 
+    /// An item found overdue: its latest scan before the instant.
+    typealias Found = (item: UInt32, time: Int64, center: UInt32, messenger: UInt32)
+
     /// Oldest first (ties by tracking id).
     public func run(_ reader: StoreReader) throws -> [Row] {
         let centerID = try center.map { try reader.requireID(.workCenter, $0) }
@@ -39,7 +42,7 @@ public struct OverdueReport: Sendable {
         var zone = reader.zone
         let atDay = UInt32(clamping: max(0, Int64(zone.day(ofUTC: at))))
         let cutoffDay = UInt32(clamping: max(0, Int64(zone.day(ofUTC: cutoff))))
-        var found: [(item: UInt32, time: Int64, center: UInt32, messenger: UInt32)] = []
+        var found: [Found] = []
         // An item whose latest scan of all is an E scan before both the cutoff and the instant was in E at the
         // instant and still is: the `current` index lists exactly those, oldest first.
         try reader.forEachCurrent(event: event, days: 0..<(cutoffDay + 1)) { _, records in
@@ -52,7 +55,7 @@ public struct OverdueReport: Sendable {
         // the per-day `touched` lists rule out every candidate they can first.
         let candidates = try laterCandidates(reader, cutoffDay: cutoffDay, atDay: atDay)
         var names: [UInt32: String] = [:]
-        typealias Part = (found: [(item: UInt32, time: Int64, center: UInt32, messenger: UInt32)], names: [(UInt32, String)])
+        typealias Part = (found: [Found], names: [(UInt32, String)])
         let parts = try reader.reduceTimelines(items: candidates, into: Part([], [])) { part, item, trackingID, timeline in
             // The latest scan before the instant; timeline order puts the later arrival last among equal times.
             guard let last = timeline.lastIndex(where: { $0.scannedAt < at }) else { return }
@@ -78,6 +81,7 @@ public struct OverdueReport: Sendable {
         rows.sort { $0.scannedAt != $1.scannedAt ? $0.scannedAt < $1.scannedAt : $0.trackingID < $1.trackingID }
         return rows
     }
+
     /// The items scanned at or after the instant whose latest scan before it may be an E scan by the cutoff, sorted.
     ///
     /// Sets of item ids are bitsets and arrays indexed by item id (ids are dense). An item is ruled out, without its

@@ -6,9 +6,10 @@ struct BlockJob {
     var number: UInt32
     var range: Range<Int>
     var oldBlock: TraceBlock
-    var isNew: Bool
     /// The stored value, pointing into the map: valid until the session's first write after the block phase.
     var stored: UnsafeRawBufferPointer?
+
+    var isNew: Bool { stored == nil }
 }
 
 /// The CPU work of rewriting trace blocks, runnable on any thread: settles resends and conflicts against stored
@@ -147,10 +148,12 @@ final class BlockWorker: @unchecked Sendable {
             if updated {
                 changed = true
                 newBlock.appendItem(name: name, scans: merged)
-                tailPositions.append(itemIndex)
-                tail.names.append(name)
-                for (scan, source) in zip(merged, origin) where source < 0 { tail.scans.append(scan) }
-                tail.starts.append(tail.scans.count)
+                if !job.isNew {
+                    tailPositions.append(itemIndex)
+                    tail.names.append(name)
+                    for (scan, source) in zip(merged, origin) where source < 0 { tail.scans.append(scan) }
+                    tail.starts.append(tail.scans.count)
+                }
             } else {
                 newBlock.appendItem(name: name, scans: old)
                 // A new item left without scans would leave a gap in the tail's positions (never expected: a new

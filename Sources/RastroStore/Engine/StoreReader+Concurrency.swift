@@ -103,21 +103,12 @@ public struct TouchedList {
         self.bytes = bytes
     }
 
-    /// Calls `body` with each item scanned that day, ascending, and the events (bit `event`) it was scanned with.
-    /// Every item must be below `limit` (the store's item counter): a larger one is corrupt and thrown as such, so
-    /// `body` may index a table of `limit` entries without checking.
+    /// Calls `body` with each item scanned that day, ascending, and the events (bit `event`) it was scanned with
+    /// (``TouchedItems/forEach(_:below:_:)``, with the day named in its errors).
     @inlinable
     public func forEach(below limit: UInt32, _ body: (_ item: UInt32, _ events: UInt8) -> Void) throws(StoreCorruption) {
-        var reader = ByteReader(bytes)
-        do throws(CorruptBytes) {
-            let count = try reader.count(maximum: 1 << 32)
-            var item: UInt64 = 0
-            for _ in 0..<count {
-                item &+= try reader.varint()
-                guard item < UInt64(limit) else { throw CorruptBytes("item \(item) beyond the item counter \(limit)") }
-                body(UInt32(truncatingIfNeeded: item), try reader.byte())
-            }
-            guard reader.isAtEnd else { throw CorruptBytes("\(reader.remaining) trailing bytes") }
+        do {
+            try TouchedItems.forEach(bytes, below: UInt64(limit), body)
         } catch {
             throw error.located("touched", "day \(day)")
         }

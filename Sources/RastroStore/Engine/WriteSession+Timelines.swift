@@ -69,10 +69,8 @@ extension WriteSession {
             let number = work[position].item >> TraceBlock.itemShift
             var end = position
             while end < work.count && work[end].item >> TraceBlock.itemShift == number { end += 1 }
-            let (oldBlock, isNew) = try currentBlock(number)
-            // The stored bytes too: a tail is appended to them. No write happens before the workers are done.
-            let stored = isNew ? nil : try transaction.withValue(databases.items, Key.uint32(number)) { $0 }
-            jobs.append(BlockJob(number: number, range: position..<end, oldBlock: oldBlock, isNew: isNew, stored: stored))
+            let (oldBlock, stored) = try currentBlock(number)
+            jobs.append(BlockJob(number: number, range: position..<end, oldBlock: oldBlock, stored: stored))
             position = end
         }
         guard !jobs.isEmpty else { return }
@@ -137,22 +135,20 @@ extension WriteSession {
         lap(3)
     }
 
-    /// A block's content before this commit: from the decoded-block cache, from the database, or empty if new.
-    mutating func currentBlock(_ number: UInt32) throws -> (TraceBlock, isNew: Bool) {
-        if let cached = store.blockCache.lookup(number) { return (cached, false) }
+    /// A block's content before this commit (from the decoded-block cache, or decoded from the database; empty if
+    /// new) and its stored value, to which a tail may be appended. The value points into the map; no write happens
+    /// before the block workers are done with it.
+    mutating func currentBlock(_ number: UInt32) throws -> (TraceBlock, stored: UnsafeRawBufferPointer?) {
+        let stored = try transaction.withValue(databases.items, Key.uint32(number)) { $0 }
+        if let cached = store.blockCache.lookup(number) { return (cached, stored) }
         var block = TraceBlock(number: number)
-        var scratch = buffers.decompressed
-        defer { buffers.decompressed = scratch }
-        let zstd = store.writerZstd
-        let found = try transaction.withValue(databases.items, Key.uint32(number)) { value -> Bool in
-            do {
-                try block.decode(value, number: number, zstd: zstd, scratch: &scratch)
-            } catch let error as StoreCorruption {
-                throw error.located("items", "block \(number)")
-            }
-            return true
+        guard let stored else { return (block, nil) }
+        do {
+            try block.decode(stored, number: number, zstd: store.writerZstd, scratch: &buffers.decompressed)
+        } catch {
+            throw error.located("items", "block \(number)")
         }
-        return (block, found == nil)
+        return (block, stored)
     }
 
     mutating func conflict(_ index: Int, field: ScanField?, _ message: String) {

@@ -96,13 +96,26 @@ public enum TouchedItems {
 
     /// Appends the packed `item << 8 | events` values.
     public static func decode(_ value: UnsafeRawBufferPointer, into items: inout [UInt64]) throws(StoreCorruption) {
+        // Sized once from the leading count (a day's list holds up to hundreds of thousands of items).
+        var header = ByteReader(value)
+        if let count = try? header.count(maximum: 1 << 32) { items.reserveCapacity(items.count + count) }
+        try forEach(value, below: 1 << 32) { item, events in items.append(UInt64(item) << 8 | UInt64(events)) }
+    }
+
+    /// Calls `body` with each item of an encoded list, ascending, and its events, without building an array. Every
+    /// item must be below `limit` (a larger one is corrupt and thrown as such), so `body` may index a table of
+    /// `limit` entries without checking.
+    @inlinable
+    public static func forEach(
+        _ value: UnsafeRawBufferPointer, below limit: UInt64, _ body: (_ item: UInt32, _ events: UInt8) -> Void
+    ) throws(StoreCorruption) {
         var reader = ByteReader(value)
         let count = try reader.count(maximum: 1 << 32)
-        items.reserveCapacity(items.count + count)
         var item: UInt64 = 0
         for _ in 0..<count {
             item &+= try reader.varint()
-            items.append(item << 8 | UInt64(try reader.byte()))
+            guard item < limit else { throw StoreCorruption("item \(item) beyond the item counter \(limit)") }
+            body(UInt32(truncatingIfNeeded: item), try reader.byte())
         }
         guard reader.isAtEnd else { throw StoreCorruption("\(reader.remaining) trailing bytes in touched items") }
     }

@@ -82,19 +82,14 @@ extension TraceBlock {
         return true
     }
 
-    /// Decodes a tailed value: the base (decompressed into `scratch` when sealed), then each tail merged in.
-    mutating func decodeTailed(_ value: UnsafeRawBufferPointer, zstd: Zstd, scratch: inout [UInt8]) throws(StoreCorruption) {
+    /// Decodes a tailed value: the base (decompressed into `scratch` when sealed), then each tail merged in. Errors
+    /// are located by ``decode(_:number:zstd:scratch:)``.
+    mutating func decodeTailed(_ value: UnsafeRawBufferPointer, zstd: Zstd, scratch: inout [UInt8]) throws {
         var reader = ByteReader(UnsafeRawBufferPointer(rebasing: value[1...]))
         let baseBytes = try reader.count(maximum: reader.remaining)
         let base = try reader.slice(baseBytes)
         guard base.first != Self.tailedFormat else { throw StoreCorruption("a tailed base") }
-        do {
-            try SealedValue.withPayload(base, zstd: zstd, scratch: &scratch) { payload in try decodePayload(payload) }
-        } catch let error as StoreCorruption {
-            throw error
-        } catch {
-            throw StoreCorruption("\(error)")
-        }
+        try SealedValue.withPayload(base, zstd: zstd, scratch: &scratch) { payload in try decodePayload(payload) }
         var tail = TraceBlock(number: number)
         var positions: [Int] = []
         var tailIndex = 0
