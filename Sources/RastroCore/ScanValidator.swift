@@ -104,16 +104,37 @@ public struct ScanValidator: Sendable {
             latitude: latitude, longitude: longitude, event: event, hasLocation: hasLocation, source: source, to: &batch)
     }
 
+    /// An identifier already in the batch's arena and already checked with ``identifierProblem(_:)``: the binary
+    /// protocol's dictionary entries, which thousands of scans share, are copied and checked once, not per scan.
+    public struct CheckedIdentifier {
+        public var span: ByteSpan
+        /// Why the identifier is invalid, or `nil`.
+        public var problem: String?
+
+        @inlinable
+        public init(span: ByteSpan, problem: String?) {
+            self.span = span
+            self.problem = problem
+        }
+    }
+
+    /// Why `bytes` are not a valid messenger, work centre, device or reason, or `nil`: the check
+    /// ``CheckedIdentifier`` carries.
+    @inlinable
+    public func identifierProblem(_ bytes: UnsafeRawBufferPointer) -> String? {
+        Identifier.problem(bytes, maximumBytes: limits.identifierBytes)
+    }
+
     /// A scan whose times, numbers and event are already typed (the binary protocol): the same rules as text.
-    /// Identifiers come as inline bytes (at most 40; longer ones are rejected by the decoder with the same message
-    /// this validator would give).
+    /// The tracking id and reason come as inline bytes (at most 40; longer ones are rejected by the decoder with the
+    /// same message this validator would give); messenger, work centre and device come checked and stored.
     public struct TypedFields {
         public var trackingID: InlineBytes
         public var event: Event
         public var scannedAt: Int64
-        public var messenger: InlineBytes
-        public var workCenter: InlineBytes
-        public var device: InlineBytes
+        public var messenger: CheckedIdentifier
+        public var workCenter: CheckedIdentifier
+        public var device: CheckedIdentifier
         public var seq: UInt64
         /// `nil` when the scan has no reason.
         public var reason: InlineBytes?
@@ -122,8 +143,8 @@ public struct ScanValidator: Sendable {
 
         @inlinable
         public init(
-            trackingID: InlineBytes, event: Event, scannedAt: Int64, messenger: InlineBytes, workCenter: InlineBytes,
-            device: InlineBytes, seq: UInt64, reason: InlineBytes?, location: (latitude: Int32, longitude: Int32)?
+            trackingID: InlineBytes, event: Event, scannedAt: Int64, messenger: CheckedIdentifier,
+            workCenter: CheckedIdentifier, device: CheckedIdentifier, seq: UInt64, reason: InlineBytes?, location: (latitude: Int32, longitude: Int32)?
         ) {
             self.trackingID = trackingID
             self.event = event
@@ -137,16 +158,17 @@ public struct ScanValidator: Sendable {
         }
     }
 
-    /// Validates typed fields and appends the scan to `batch`; on failure the batch is unchanged.
+    /// Validates typed fields and appends the scan to `batch`; on failure no scan is appended (the checked
+    /// identifiers' bytes stay in the arena, for the next scans that use them).
     @inlinable
     public mutating func append(
         typed fields: TypedFields, receivedAt: Int64, source: UInt32, to batch: inout ScanBatch
     ) throws(Problem) {
         try check(fields.trackingID, .trackingID, limits.trackingIDBytes)
         try checkTime(fields.scannedAt, receivedAt: receivedAt)
-        try check(fields.messenger, .messenger, limits.identifierBytes)
-        try check(fields.workCenter, .workCenter, limits.identifierBytes)
-        try check(fields.device, .device, limits.identifierBytes)
+        if let problem = fields.messenger.problem { throw Problem(.messenger, problem) }
+        if let problem = fields.workCenter.problem { throw Problem(.workCenter, problem) }
+        if let problem = fields.device.problem { throw Problem(.device, problem) }
         let reasonBytes = fields.reason ?? InlineBytes(UnsafeRawBufferPointer(start: nil, count: 0))
         let canonicalReason = try reasonBytes.withBytes { bytes throws(Problem) in try checkReason(bytes, event: fields.event) }
         if let (latitude, longitude) = fields.location {
@@ -157,22 +179,19 @@ public struct ScanValidator: Sendable {
                 throw Problem(.longitude, "\(Coordinate.format(longitude)) is outside ±180 degrees")
             }
         }
-        fields.trackingID.withBytes { tracking in
-            fields.messenger.withBytes { messenger in
-                fields.workCenter.withBytes { center in
-                    fields.device.withBytes { device in
-                        reasonBytes.withBytes { reason in
-                            store(
-                                trackingID: tracking, messenger: messenger, workCenter: center, device: device,
-                                reason: reason, canonicalReason: canonicalReason, scannedAt: fields.scannedAt,
-                                receivedAt: receivedAt, seq: fields.seq, latitude: fields.location?.latitude ?? 0,
-                                longitude: fields.location?.longitude ?? 0, event: fields.event,
-                                hasLocation: fields.location != nil, source: source, to: &batch)
-                        }
-                    }
-                }
-            }
+        let trackingSpan = fields.trackingID.withBytes { batch.store($0) }
+        let reasonSpan: ByteSpan
+        if let canonicalReason {
+            reasonSpan = canonicalReason.withBytes { batch.store($0) }
+        } else {
+            reasonSpan = fields.reason.map { reason in reason.withBytes { batch.store($0) } } ?? .empty
         }
+        batch.scans.append(
+            Scan(
+                trackingID: trackingSpan, messenger: fields.messenger.span, workCenter: fields.workCenter.span,
+                device: fields.device.span, reason: reasonSpan, scannedAt: fields.scannedAt, receivedAt: receivedAt,
+                seq: fields.seq, latitude: fields.location?.latitude ?? 0, longitude: fields.location?.longitude ?? 0,
+                event: fields.event, hasLocation: fields.location != nil, source: source))
     }
 
     @inlinable

@@ -6,7 +6,15 @@ import RastroCore
 /// whose encoding is broken (truncated, an index beyond the dictionary) cannot be read past the break: it is a
 /// protocol error for the whole frame.
 public struct BatchDecoder: Sendable {
+    /// The connection's strings by index; `nil` for one longer than any identifier may be.
     var dictionary: [InlineBytes?] = []
+    /// Each entry's identifier problem, found once when it is defined rather than on every scan that uses it.
+    var problems: [String?] = []
+    /// Where each entry's bytes are in the batch being decoded, valid when its stamp is the current ``generation``:
+    /// a string shared by thousands of scans is copied into the batch once per frame, not once per scan.
+    var spans: [ByteSpan] = []
+    var stamps: [UInt32] = []
+    var generation: UInt32 = 0
     public var validator: ScanValidator
     public let maximumScans: Int
 
@@ -37,6 +45,12 @@ public struct BatchDecoder: Sendable {
         }
         guard count <= maximumScans else {
             throw ProtocolError(.limitExceeded, "batch \(number) holds \(count) scans; the limit is \(maximumScans)")
+        }
+        generation &+= 1
+        if generation == 0 {
+            // Wrapped after 2^32 frames: clear the stamps so that none from long ago matches.
+            for entry in stamps.indices { stamps[entry] = 0 }
+            generation = 1
         }
         var index = 0
         do throws(CorruptBytes) {
@@ -109,8 +123,9 @@ public struct BatchDecoder: Sendable {
                 do throws(ScanValidator.Problem) {
                     try validator.append(
                         typed: ScanValidator.TypedFields(
-                            trackingID: trackingID, event: event, scannedAt: previousTime, messenger: dictionary[messenger]!,
-                            workCenter: dictionary[center]!, device: dictionary[device]!, seq: previousSeq,
+                            trackingID: trackingID, event: event, scannedAt: previousTime,
+                            messenger: stored(messenger, in: &batch), workCenter: stored(center, in: &batch),
+                            device: stored(device, in: &batch), seq: previousSeq,
                             reason: reason >= 0 ? dictionary[reason]! : nil, location: location),
                         receivedAt: receivedAt, source: UInt32(index), to: &batch)
                 } catch {
@@ -135,6 +150,19 @@ public struct BatchDecoder: Sendable {
         let bytes = try reader.slice(length)
         // Entries longer than an identifier may be are kept as a marker: the scans that use them are rejected.
         dictionary.append(length <= InlineBytes.capacity ? InlineBytes(bytes) : nil)
+        problems.append(validator.identifierProblem(bytes))
+        spans.append(.empty)
+        stamps.append(0)
         return index
+    }
+
+    /// Entry `index` as a checked identifier whose bytes are in `batch`: copied there on its first use in this frame.
+    @inline(__always)
+    mutating func stored(_ index: Int, in batch: inout ScanBatch) -> ScanValidator.CheckedIdentifier {
+        if stamps[index] != generation {
+            stamps[index] = generation
+            spans[index] = dictionary[index]!.withBytes { batch.store($0) }
+        }
+        return ScanValidator.CheckedIdentifier(span: spans[index], problem: problems[index])
     }
 }

@@ -17,6 +17,9 @@ final class BinaryConnectionHandler: ReadGate, ChannelInboundHandler, RemovableC
     enum State {
         case awaitingHello
         case ready(token: TokenRecord, session: UInt64, decoder: BatchDecoder)
+        /// The decoder is out of `state` while it decodes a batch, so that its arrays are uniquely referenced and
+        /// change in place instead of being copied per frame.
+        case decoding
         case closing
     }
 
@@ -72,6 +75,7 @@ final class BinaryConnectionHandler: ReadGate, ChannelInboundHandler, RemovableC
                 fail(context: context, error)
             }
         case .ready(let token, let session, var decoder):
+            state = .decoding
             guard frame.type == .batch else {
                 fail(context: context, ProtocolError(.unexpectedFrame, "expected a batch, got \(frame.type)"))
                 return
@@ -89,7 +93,7 @@ final class BinaryConnectionHandler: ReadGate, ChannelInboundHandler, RemovableC
             }
             state = .ready(token: token, session: session, decoder: decoder)
             submit(context: context, batch: batch, rejections: rejections, number: number, token: token, session: session)
-        case .closing:
+        case .decoding, .closing:
             break
         }
     }

@@ -133,6 +133,34 @@ struct ProtocolTests {
         #expect(rejections[0].message.contains("contains ' '"))
     }
 
+    /// A dictionary string is checked once, when it is defined, and copied into each frame's batch once: every scan
+    /// naming a bad one is still rejected for that field, in the frame that defines it and in later frames, and every
+    /// scan naming a good one gets its bytes.
+    @Test func dictionaryStringsAreCheckedOnceAndSharedWithinAFrame() throws {
+        let t = StreamFixtures.receivedAt - 86_400_000
+        func frame(_ first: UInt64) -> ScanBatch {
+            var batch = ScanBatch()
+            for seq in first..<first + 4 {
+                batch.append(
+                    trackingID: "GU\(seq)", event: .delivered, scannedAt: t, messenger: seq % 2 == 0 ? "M X" : "M",
+                    workCenter: "BOG-CEN", device: "HH-1", seq: seq)
+            }
+            return batch
+        }
+        let results = try Self.roundTrip([frame(1), frame(5), frame(9)])
+        for (position, (decoded, rejections, _)) in results.enumerated() {
+            #expect(decoded.scans.map(\.source) == [0, 2], "frame \(position)")
+            #expect(rejections.map(\.index) == [1, 3])
+            #expect(rejections.map(\.field) == [.messenger, .messenger])
+            #expect(rejections.allSatisfy { $0.message.contains("contains ' '") })
+            let first = UInt64(position * 4 + 1)
+            #expect(Self.describe(decoded) == Self.describe(frame(first)).enumerated().filter { $0.offset % 2 == 0 }.map(\.element))
+            // Both scans point at one copy of each shared string.
+            #expect(decoded.scans[0].workCenter == decoded.scans[1].workCenter)
+            #expect(decoded.scans[0].device == decoded.scans[1].device)
+        }
+    }
+
     /// Dictionary strings longer than any identifier can be held are kept as markers; the scan naming one is rejected
     /// for that field and its neighbours are kept. (Written by hand: `BatchEncoder` is only given validated scans.)
     @Test(arguments: [ScanField.messenger, .workCenter, .device, .reason])
