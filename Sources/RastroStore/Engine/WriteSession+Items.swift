@@ -78,9 +78,15 @@ extension WriteSession {
     }
 
     /// Resolves names against the `names` database, walking its blocks in key order with one cursor.
+    ///
+    /// Keeps the names in sorted order in ``lookedUpNames``: the new ones among them are what ``insertNames()``
+    /// inserts, already sorted.
     mutating func lookUpNames(_ names: inout BatchNames) throws {
-        var sorted = names.occupied.map { (name: names.name(at: Int($0), in: batch), position: Int($0)) }
+        var sorted: [(name: InlineBytes, position: Int)] = []
+        sorted.reserveCapacity(names.occupied.count)
+        for position in names.occupied { sorted.append((names.name(at: Int(position), in: batch), Int(position))) }
         sorted.sort { $0.name < $1.name }
+        defer { lookedUpNames = sorted }
         var block = NameBlock()
         var blockRange: (first: InlineBytes, next: InlineBytes?)? = nil
         try transaction.withCursor(databases.names) { cursor in
@@ -109,9 +115,20 @@ extension WriteSession {
     /// block and then append fresh full blocks (`MDB_APPEND`), and blocks stay full.
     mutating func insertNames() throws {
         guard !newItemNames.isEmpty else { return }
-        // New ids follow `newItemNames`' order: sorting positions keeps each name's id at hand.
-        let order = newItemNames.indices.sorted { newItemNames[$0] < newItemNames[$1] }
-        let sorted = order.map { newItemNames[$0] }
+        // Every new name missed the item cache and was looked up, in name order: those given new ids are the new
+        // names sorted, without sorting them again.
+        var sorted: [InlineBytes] = []
+        var ids: [UInt32] = []
+        sorted.reserveCapacity(newItemNames.count)
+        ids.reserveCapacity(newItemNames.count)
+        for (name, position) in lookedUpNames {
+            let item = buffers.names[position]
+            if item >= firstNewItem && item != Self.unknownItem {
+                sorted.append(name)
+                ids.append(item)
+            }
+        }
+        precondition(sorted.count == newItemNames.count, "every new item's name was looked up")
         var index = 0
         var block = NameBlock()
         try transaction.withCursor(databases.names) { cursor in
@@ -133,7 +150,7 @@ extension WriteSession {
                         left += 1
                     } else {
                         merged.names.append(sorted[right])
-                        merged.ids.append(firstNewItem + UInt32(order[right]))
+                        merged.ids.append(ids[right])
                         right += 1
                     }
                 }

@@ -67,6 +67,8 @@ struct WriteSession {
     var stagedBlocks: [(number: UInt32, block: TraceBlock)] = []
     /// Names of items created by this commit, in id order.
     var newItemNames: [InlineBytes] = []
+    /// The names the item cache did not answer, sorted, each with its slot in ``WriteSessionBuffers/names``.
+    var lookedUpNames: [(name: InlineBytes, position: Int)] = []
     let firstNewItem: UInt32
     /// Whether item ids may come from the process's cache (off when retrying after an ``ItemCacheCollision``).
     let useItemCache: Bool
