@@ -80,7 +80,8 @@ extension WriteSession {
                 let index = Int(truncatingIfNeeded: key & 0xFF_FFFF)
                 let seq = key >> 24
                 if first >= 0 && seq == firstSeq {
-                    buffers.status[index] = .repeatOf(first)
+                    buffers.status[index] = .repeated
+                    repeats[index] = first
                 } else {
                     first = index
                     firstSeq = seq
@@ -93,7 +94,8 @@ extension WriteSession {
             while start < pairs.count {
                 var end = start + 1
                 while end < pairs.count && pairs[end].seq == pairs[start].seq {
-                    buffers.status[pairs[end].index] = .repeatOf(pairs[start].index)
+                    buffers.status[pairs[end].index] = .repeated
+                    repeats[pairs[end].index] = pairs[start].index
                     end += 1
                 }
                 start = end
@@ -103,8 +105,8 @@ extension WriteSession {
 
     /// Decides each repeat against the scan it repeats, now that that scan's fate is known.
     mutating func settleRepeats() {
-        for index in 0..<batch.count {
-            guard case .repeatOf(let first) = buffers.status[index] else { continue }
+        for index in repeats.keys.sorted() {
+            let first = repeats[index]!
             let difference = difference(between: index, and: first)
             switch (difference, buffers.status[first]) {
             case (nil, .accepted), (nil, .duplicate):

@@ -31,13 +31,17 @@ struct WorkScan {
 }
 
 /// Where a scan of the batch stands during a commit.
-enum ScanStatus: Equatable {
+///
+/// One byte, no payload: the block workers read it for every scan in item order, that is at random, and a 240,000-
+/// scan commit's statuses then stay in the level-2 cache (at 16 bytes each, with the repeated scan's index as a
+/// payload, they did not, and that read was 70 % of `updateItem`'s own time).
+enum ScanStatus: UInt8, Equatable {
     /// Its `(device, seq)` is new: it will be stored.
     case new
     /// Its `(device, seq)` is already stored: a resend or a conflict, decided against the stored timeline.
     case stored
-    /// Same `(device, seq)` as an earlier scan of this batch.
-    case repeatOf(Int)
+    /// Same `(device, seq)` as an earlier scan of this batch, whose index ``WriteSession/repeats`` holds.
+    case repeated
     case accepted
     case duplicate
     case conflict
@@ -61,6 +65,8 @@ struct WriteSession {
     /// Identifiers and items first seen in this commit, published to the caches after it.
     var stagedEntities: [[InlineBytes: UInt32]] = Array(repeating: [:], count: EntityKind.allCases.count)
     var stagedItems: [(name: InlineBytes, id: UInt32)] = []
+    /// For each ``ScanStatus/repeated`` scan, the index of the earlier scan of the batch it repeats.
+    var repeats: [Int: Int] = [:]
     /// Dedup ranges of the devices in this batch, written back at the end.
     var seqRanges: [UInt32: SeqRanges] = [:]
     /// Blocks this commit wrote, decoded: cached once the commit is durable.
