@@ -46,6 +46,34 @@ struct StoreSmokeTests {
         #expect("\(error)".contains("has storage schema 1; this rastro reads schemas 2 and 3"))
     }
 
+    /// A tracking id first seen in a batch gets an item only if one of its scans is new: one named only by a resend
+    /// of another item's scan creates nothing. New ids follow the order in which the batch first mentions the names,
+    /// whatever the status of that first mention.
+    @Test func onlyNewScansCreateItemsInTheOrderOfFirstMention() throws {
+        let directory = TemporaryDirectory()
+        let store = try Store(directory: directory.path)
+        var first = ScanBatch()
+        first.append(trackingID: "GU-A", event: .pickedUp, scannedAt: Self.t0, messenger: "M", workCenter: "C", device: "D", seq: 1, receivedAt: Self.t0)
+        #expect(try store.ingest(first).accepted == 1)
+        var second = ScanBatch()
+        // GU-X's only scan repeats (D, 1), stored for GU-A; GU-C is mentioned first by a resend of (D, 1), then by
+        // a new scan; GU-B is mentioned after GU-C's resend but before GU-C's new scan.
+        second.append(trackingID: "GU-X", event: .received, scannedAt: Self.t0, messenger: "M", workCenter: "C", device: "D", seq: 1, receivedAt: Self.t0)
+        second.append(trackingID: "GU-C", event: .received, scannedAt: Self.t0, messenger: "M", workCenter: "C", device: "D", seq: 1, receivedAt: Self.t0)
+        second.append(trackingID: "GU-B", event: .pickedUp, scannedAt: Self.t0, messenger: "M", workCenter: "C", device: "D", seq: 2, receivedAt: Self.t0)
+        second.append(trackingID: "GU-C", event: .pickedUp, scannedAt: Self.t0, messenger: "M", workCenter: "C", device: "D", seq: 3, receivedAt: Self.t0)
+        let report = try store.ingest(second)
+        #expect(report.accepted == 2 && report.conflicts == 2)
+        #expect(report.problems.map(\.index) == [0, 1])
+        #expect(report.problems.allSatisfy { $0.message.contains("is already stored for another tracking id") })
+        #expect(try store.read { try $0.itemID("GU-X") } == nil)
+        let a = try #require(try store.read { try $0.itemID("GU-A") })
+        #expect(try store.read { try $0.itemID("GU-C") } == a + 1)
+        #expect(try store.read { try $0.itemID("GU-B") } == a + 2)
+        #expect(try store.read { try $0.trace("GU-C") }?.map(\.seq) == [3])
+        #expect(try store.counters().nextItem == a + 3)
+    }
+
     @Test func storesAndTracesAnItem() throws {
         let directory = TemporaryDirectory()
         let store = try Store(directory: directory.path)

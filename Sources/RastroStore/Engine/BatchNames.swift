@@ -13,19 +13,24 @@ import RastroCore
 struct BatchNames {
     struct Slot {
         var hash: UInt64 = 0
-        /// The batch index of the first scan naming it, or -1 for an empty slot.
-        var first: Int32 = -1
-        var item: UInt32 = 0
+        /// The name's ordinal, or -1 for an empty slot.
+        var ordinal: Int32 = -1
     }
 
     private(set) var slots: [Slot] = []
     private var mask = 0
-    /// Indexes of the occupied slots, in insertion order.
-    private(set) var occupied: [Int32] = []
+    /// Per name, by ordinal (the order in which the batch first mentions the names): its slot in the table, the first
+    /// scan naming it, its item, and whether a scan naming it is new. Dense arrays, so that what is read per scan
+    /// after the table is built stays in the level-2 cache.
+    private var positions: [Int32] = []
+    private(set) var firsts: [Int32] = []
+    private var items: [UInt32] = []
+    var hasNewScan: [Bool] = []
     /// Whether a hash match is confirmed by comparing names.
     private(set) var exact = true
 
-    var isEmpty: Bool { occupied.isEmpty }
+    var isEmpty: Bool { firsts.isEmpty }
+    var count: Int { firsts.count }
 
     /// Empties the table, sized for up to `names` distinct names.
     mutating func reset(forUpTo names: Int, exact: Bool) {
@@ -35,36 +40,46 @@ struct BatchNames {
         if slots.count != size {
             slots = [Slot](repeating: Slot(), count: size)
         } else {
-            for index in occupied { slots[Int(index)] = Slot() }
+            for position in positions { slots[Int(position)] = Slot() }
         }
         mask = size - 1
-        occupied.removeAll(keepingCapacity: true)
+        positions.removeAll(keepingCapacity: true)
+        firsts.removeAll(keepingCapacity: true)
+        items.removeAll(keepingCapacity: true)
+        hasNewScan.removeAll(keepingCapacity: true)
     }
 
-    /// The slot of the name of scan `index` (whose hash is `hash`), added with `item` if absent.
+    /// The ordinal of the name of scan `index` (whose hash is `hash`), added with an unknown item if absent.
     @inline(__always)
-    mutating func slot(ofScan index: Int, hash: UInt64, in batch: ScanBatch, adding item: UInt32) -> Int {
+    mutating func ordinal(ofScan index: Int, hash: UInt64, in batch: ScanBatch, unknown: UInt32) -> Int32 {
         var position = Int(truncatingIfNeeded: hash) & mask
         while true {
             let slot = slots[position]
-            if slot.first < 0 {
-                slots[position] = Slot(hash: hash, first: Int32(index), item: item)
-                occupied.append(Int32(position))
-                return position
+            if slot.ordinal < 0 {
+                let ordinal = Int32(firsts.count)
+                slots[position] = Slot(hash: hash, ordinal: ordinal)
+                positions.append(Int32(position))
+                firsts.append(Int32(index))
+                items.append(unknown)
+                hasNewScan.append(false)
+                return ordinal
             }
-            if slot.hash == hash && (!exact || Self.sameName(batch, Int(slot.first), index)) { return position }
+            if slot.hash == hash && (!exact || Self.sameName(batch, Int(firsts[Int(slot.ordinal)]), index)) {
+                return slot.ordinal
+            }
             position = (position + 1) & mask
         }
     }
 
-    subscript(position: Int) -> UInt32 {
-        get { slots[position].item }
-        set { slots[position].item = newValue }
+    /// The item of name `ordinal`.
+    subscript(ordinal: Int) -> UInt32 {
+        get { items[ordinal] }
+        set { items[ordinal] = newValue }
     }
 
-    /// The name held in slot `position`.
-    func name(at position: Int, in batch: ScanBatch) -> InlineBytes {
-        batch.inline(batch.scans[Int(slots[position].first)].trackingID)
+    /// Name `ordinal`.
+    func name(_ ordinal: Int, in batch: ScanBatch) -> InlineBytes {
+        batch.inline(batch.scans[Int(firsts[ordinal])].trackingID)
     }
 
     @inline(__always)

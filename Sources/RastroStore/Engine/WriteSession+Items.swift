@@ -36,43 +36,41 @@ extension WriteSession {
             store.itemCache = cache
         }
         lap(1)
-        // The names the cache did not answer, each once, and the slot of every scan naming one.
+        // The names the cache did not answer, each once, and the ordinal of the name of every scan naming one.
         var names = buffers.names
         buffers.names = BatchNames()
         defer { buffers.names = names }
         names.reset(forUpTo: unknown, exact: !useItemCache)
-        var slots = buffers.nameSlots
-        slots.removeAll(keepingCapacity: true)
-        slots.append(contentsOf: repeatElement(-1, count: count))
+        var ordinals = buffers.nameSlots
+        ordinals.removeAll(keepingCapacity: true)
+        ordinals.append(contentsOf: repeatElement(-1, count: count))
         for index in 0..<count where buffers.items[index] == Self.unknownItem {
-            slots[index] = Int32(names.slot(ofScan: index, hash: hashes[index], in: batch, adding: Self.unknownItem))
+            let ordinal = names.ordinal(ofScan: index, hash: hashes[index], in: batch, unknown: Self.unknownItem)
+            ordinals[index] = ordinal
+            if buffers.status[index] == .new { names.hasNewScan[Int(ordinal)] = true }
         }
         buffers.hashes = hashes
-        defer { buffers.nameSlots = slots }
+        defer { buffers.nameSlots = ordinals }
         lap(2)
         if !names.isEmpty {
             try lookUpNames(&names)
         }
         lap(3)
-        // Assign ids to names still unknown, in batch order, only for scans that will create them.
-        for index in 0..<count where buffers.items[index] == Self.unknownItem {
-            let position = Int(slots[index])
-            let known = names[position]
-            if known != Self.unknownItem {
-                buffers.items[index] = known
-                continue
-            }
-            guard buffers.status[index] == .new else { continue }
+        // New ids for the names still unknown that a new scan names (a resend alone creates nothing), in the order the
+        // batch first mentions them; then every such scan takes its name's item. Both loops read dense arrays.
+        for ordinal in 0..<names.count where names[ordinal] == Self.unknownItem && names.hasNewScan[ordinal] {
             guard counters.nextItem < Self.unknownItem else {
                 throw StoreError("the store holds \(UInt32.max) items, the most item ids can number")
             }
             let item = counters.nextItem
             counters.nextItem += 1
-            names[position] = item
-            let name = names.name(at: position, in: batch)
+            names[ordinal] = item
+            let name = unknownNames[ordinal]
             newItemNames.append(name)
             stagedItems.append((name, item))
-            buffers.items[index] = item
+        }
+        for index in 0..<count where buffers.items[index] == Self.unknownItem {
+            buffers.items[index] = names[Int(ordinals[index])]
         }
         lap(4)
     }
@@ -82,15 +80,17 @@ extension WriteSession {
     /// Keeps the names in sorted order in ``lookedUpNames``: the new ones among them are what ``insertNames()``
     /// inserts, already sorted.
     mutating func lookUpNames(_ names: inout BatchNames) throws {
-        var sorted: [(name: InlineBytes, position: Int)] = []
-        sorted.reserveCapacity(names.occupied.count)
-        for position in names.occupied { sorted.append((names.name(at: Int(position), in: batch), Int(position))) }
+        unknownNames.reserveCapacity(names.count)
+        for ordinal in 0..<names.count { unknownNames.append(names.name(ordinal, in: batch)) }
+        var sorted: [(name: InlineBytes, ordinal: Int)] = []
+        sorted.reserveCapacity(names.count)
+        for (ordinal, name) in unknownNames.enumerated() { sorted.append((name, ordinal)) }
         sorted.sort { $0.name < $1.name }
         defer { lookedUpNames = sorted }
         var block = NameBlock()
         var blockRange: (first: InlineBytes, next: InlineBytes?)? = nil
         try transaction.withCursor(databases.names) { cursor in
-            for (name, position) in sorted {
+            for (name, ordinal) in sorted {
                 if let range = blockRange, range.first <= name, range.next.map({ name < $0 }) ?? true {
                     // The decoded block covers it.
                 } else {
@@ -102,7 +102,7 @@ extension WriteSession {
                 }
                 let (index, found) = block.search(name)
                 if found {
-                    names[position] = block.ids[index]
+                    names[ordinal] = block.ids[index]
                     stagedItems.append((name, block.ids[index]))
                 }
             }
@@ -121,8 +121,8 @@ extension WriteSession {
         var ids: [UInt32] = []
         sorted.reserveCapacity(newItemNames.count)
         ids.reserveCapacity(newItemNames.count)
-        for (name, position) in lookedUpNames {
-            let item = buffers.names[position]
+        for (name, ordinal) in lookedUpNames {
+            let item = buffers.names[ordinal]
             if item >= firstNewItem && item != Self.unknownItem {
                 sorted.append(name)
                 ids.append(item)

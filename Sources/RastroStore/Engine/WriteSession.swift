@@ -6,7 +6,7 @@ struct WriteSessionBuffers {
     var stored: [StoredScan] = []
     var items: [UInt32] = []
     var hashes: [UInt64] = []
-    /// The batch's names the item cache did not answer, and each scan's slot among them (-1: answered).
+    /// The batch's names the item cache did not answer, and each scan's name's ordinal among them (-1: answered).
     var names = BatchNames()
     var nameSlots: [Int32] = []
     var keys: [UInt64] = []
@@ -73,8 +73,10 @@ struct WriteSession {
     var stagedBlocks: [(number: UInt32, block: TraceBlock)] = []
     /// Names of items created by this commit, in id order.
     var newItemNames: [InlineBytes] = []
-    /// The names the item cache did not answer, sorted, each with its slot in ``WriteSessionBuffers/names``.
-    var lookedUpNames: [(name: InlineBytes, position: Int)] = []
+    /// The names the item cache did not answer, by ordinal in ``WriteSessionBuffers/names``.
+    var unknownNames: [InlineBytes] = []
+    /// The same names sorted, each with its ordinal.
+    var lookedUpNames: [(name: InlineBytes, ordinal: Int)] = []
     let firstNewItem: UInt32
     /// Whether item ids may come from the process's cache (off when retrying after an ``ItemCacheCollision``).
     let useItemCache: Bool
