@@ -19,6 +19,8 @@ extension WriteSession {
         buffers.order.removeAll(keepingCapacity: true)
         for key in keys { buffers.order.append(Int(truncatingIfNeeded: key & 0xFFFF_FFFF)) }
         buffers.keys = keys
+        buffers.orderedSeqs.removeAll(keepingCapacity: true)
+        buffers.deviceRuns.removeAll(keepingCapacity: true)
         var start = 0
         while start < count {
             let device = stored[buffers.order[start]].device
@@ -38,6 +40,7 @@ extension WriteSession {
             for position in start..<end {
                 let index = buffers.order[position]
                 let seq = batch.scans[index].seq
+                buffers.orderedSeqs.append(seq)
                 if position > start && seq <= lastSeq { rising = false }
                 lastSeq = seq
                 // A key already stored is judged against the stored scan, every time it appears: a resend of the
@@ -47,6 +50,7 @@ extension WriteSession {
             }
             if !rising { markRepeats(buffers.order[start..<end]) }
             seqRanges[device] = ranges
+            buffers.deviceRuns.append((device, end))
             start = end
         }
     }
@@ -142,16 +146,22 @@ extension WriteSession {
     }
 
     /// Adds the seqs of accepted scans to their devices' ranges and writes the ranges back.
+    ///
+    /// Device by device, in the order ``classifyKeys()`` grouped the scans (devices ascending): one dictionary access
+    /// per device rather than two hash lookups per scan, and the seqs read in that order from a dense copy.
     mutating func writeSeqRanges() throws {
-        var changed = Set<UInt32>()
-        for index in 0..<batch.count where buffers.status[index] == .accepted {
-            let device = buffers.stored[index].device
-            seqRanges[device]!.insert(batch.scans[index].seq)
-            changed.insert(device)
-        }
-        for device in changed.sorted() {
+        var start = 0
+        for (device, end) in buffers.deviceRuns {
+            defer { start = end }
+            var ranges = seqRanges.removeValue(forKey: device) ?? SeqRanges()
+            var changed = false
+            for position in start..<end where buffers.status[buffers.order[position]] == .accepted {
+                ranges.insert(buffers.orderedSeqs[position])
+                changed = true
+            }
+            guard changed else { continue }
             buffers.writer.removeAll()
-            seqRanges[device]!.encode(into: buffers.writer)
+            ranges.encode(into: buffers.writer)
             try transaction.put(databases.seqs, Key.uint32(device), buffers.writer)
         }
     }

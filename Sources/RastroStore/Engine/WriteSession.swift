@@ -13,7 +13,11 @@ struct WriteSessionBuffers {
     /// Scratch space of ``RadixSort``.
     var sortScratch: [UInt64] = []
     var status: [ScanStatus] = []
+    /// Batch indexes grouped by device (``WriteSession/classifyKeys()``), each group's seqs in the same order, and
+    /// where each device's group ends.
     var order: [Int] = []
+    var orderedSeqs: [UInt64] = []
+    var deviceRuns: [(device: UInt32, end: Int)] = []
     /// The block workers' index changes, grouped by key, from the block phase to the index step.
     var deltas = GroupedDeltas()
     /// Scratch of the writer's own decoding and encoding (the block workers and ``IndexWork`` have theirs).
