@@ -14,7 +14,12 @@ public enum RadixSort {
 
     /// Sorts `keys` in ascending order, using `scratch` (resized as needed, contents unspecified afterwards) so that a
     /// caller that keeps it allocates nothing in steady state.
-    public static func sort(_ keys: inout [UInt64], scratch: inout [UInt64]) {
+    ///
+    /// With `presortedLowBits` = n, the caller promises that the keys' low n bits already ascend in array order (the
+    /// writer's `group << 32 | index` keys, appended by index): the passes are stable, so sorting by the bits above n
+    /// alone gives the full order, and the index's two or three passes are skipped.
+    public static func sort(_ keys: inout [UInt64], scratch: inout [UInt64], presortedLowBits: Int = 0) {
+        precondition(presortedLowBits >= 0 && presortedLowBits < 64)
         let count = keys.count
         if count < threshold {
             keys.sort()
@@ -32,7 +37,7 @@ public enum RadixSort {
                 let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: buckets)
                 defer { counts.deallocate() }
                 var sortedInKeys = true
-                var shift: UInt64 = 0
+                var shift = UInt64(presortedLowBits)
                 while shift < 64 {
                     if (varying >> shift) & digitMask != 0 {
                         if sortedInKeys {

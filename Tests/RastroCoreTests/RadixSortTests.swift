@@ -48,4 +48,22 @@ struct RadixSortTests {
         }
         #expect(scratch.count >= 50_000)
     }
+
+    /// Keys whose low bits ascend in array order (a group above them, an index below, appended by index) sort by
+    /// their high bits alone, exactly as a full sort does: groups of every width, including one that differs only in
+    /// the lowest bit above the presorted ones.
+    @Test(arguments: [24, 32], [1, 2, 700, 1 << 21])
+    func keysWithPresortedLowBitsSortLikeAFullSort(lowBits: Int, groups: Int) {
+        var state: UInt64 = UInt64(lowBits * 31 + groups)
+        var keys: [UInt64] = []
+        for index in 0..<5_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let group = (state >> 33) % UInt64(groups)
+            keys.append(group << UInt64(lowBits) | UInt64(index))
+        }
+        var sorted = keys
+        var scratch: [UInt64] = []
+        RadixSort.sort(&sorted, scratch: &scratch, presortedLowBits: lowBits)
+        #expect(sorted == keys.sorted())
+    }
 }

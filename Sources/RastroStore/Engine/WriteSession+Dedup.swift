@@ -15,7 +15,7 @@ extension WriteSession {
         var keys = buffers.keys
         keys.removeAll(keepingCapacity: true)
         for index in 0..<count { keys.append(UInt64(stored[index].device) << 32 | UInt64(index)) }
-        RadixSort.sort(&keys, scratch: &buffers.sortScratch)
+        RadixSort.sort(&keys, scratch: &buffers.sortScratch, presortedLowBits: 32)
         buffers.order.removeAll(keepingCapacity: true)
         for key in keys { buffers.order.append(Int(truncatingIfNeeded: key & 0xFFFF_FFFF)) }
         buffers.keys = keys
@@ -77,7 +77,8 @@ extension WriteSession {
             for index in positions where buffers.status[index] == .new {
                 keys.append((batch.scans[index].seq - low) << 24 | UInt64(index))
             }
-            RadixSort.sort(&keys, scratch: &buffers.sortScratch)
+            // `positions` ascend (batch order within the device), and so do the keys' low 24 bits.
+            RadixSort.sort(&keys, scratch: &buffers.sortScratch, presortedLowBits: 24)
             var first = -1
             var firstSeq: UInt64 = 0
             for key in keys {

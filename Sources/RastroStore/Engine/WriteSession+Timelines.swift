@@ -31,7 +31,7 @@ extension WriteSession {
                 break
             }
         }
-        RadixSort.sort(&keys, scratch: &buffers.sortScratch)
+        RadixSort.sort(&keys, scratch: &buffers.sortScratch, presortedLowBits: 32)
         // Gather what the block phase needs into item order in one tight loop: its random reads of the batch are
         // independent, so their cache misses overlap; everything after reads `work` in order. A large commit gathers
         // its two halves on this thread and the helper, idle until the block phase.
