@@ -35,6 +35,7 @@ final class IndexWork: @unchecked Sendable {
         let summaries = ByteWriter(reservingCapacity: 16 << 10)
         var decompressed: [UInt8] = []
         var sortScratch: [UInt64] = []
+        var timeKeys: [UInt64] = []
         var zone: SiteTimeZone
         let zstd: Zstd
         var failure: (any Error)? = nil
@@ -161,7 +162,7 @@ final class IndexWork: @unchecked Sendable {
                 }
                 records.remove(at: position)
             }
-            adds.sort()
+            Self.sortByTime(&adds, keys: &participant.timeKeys, scratch: &participant.sortScratch) { $0.time }
             people[cellKey.messenger] = Self.mergeSorted(records, adds)
         }
         let key = Cell.key(day: group.day, center: group.center)
@@ -224,7 +225,7 @@ final class IndexWork: @unchecked Sendable {
                 throw StoreCorruption("current[\(currentKey.event.code), \(currentKey.day)]: a state to replace is missing")
             }
         }
-        adds.sort()
+        Self.sortByTime(&adds, keys: &participant.timeKeys, scratch: &participant.sortScratch) { $0.time }
         records = Self.mergeSorted(records, adds)
         if records.isEmpty { return Result(action: .delete, key: key) }
         participant.writer.removeAll()
