@@ -16,16 +16,23 @@ extension WriteSession {
         keys.removeAll(keepingCapacity: true)
         for index in 0..<count { keys.append(UInt64(stored[index].device) << 32 | UInt64(index)) }
         RadixSort.sort(&keys, scratch: &buffers.sortScratch, presortedLowBits: 32)
+        defer { buffers.keys = keys }
         buffers.order.removeAll(keepingCapacity: true)
         for key in keys { buffers.order.append(Int(truncatingIfNeeded: key & 0xFFFF_FFFF)) }
-        buffers.keys = keys
+        // Each scan's seq in batch order (a sequential read of the scans), so that reading them in device order below
+        // is a random read of 8-byte entries rather than of 80-byte scans.
+        var seqs = buffers.seqs
+        seqs.removeAll(keepingCapacity: true)
+        for scan in batch.scans { seqs.append(scan.seq) }
+        buffers.seqs = seqs  // Shared, not copied: neither changes until the next commit.
         buffers.orderedSeqs.removeAll(keepingCapacity: true)
         buffers.deviceRuns.removeAll(keepingCapacity: true)
         var start = 0
         while start < count {
-            let device = stored[buffers.order[start]].device
+            // The sorted keys give each scan's device in order, without reading the scans again.
+            let device = UInt32(truncatingIfNeeded: keys[start] >> 32)
             var end = start
-            while end < count && stored[buffers.order[end]].device == device { end += 1 }
+            while end < count && UInt32(truncatingIfNeeded: keys[end] >> 32) == device { end += 1 }
             var ranges = SeqRanges()
             if let found = try transaction.withValue(databases.seqs, Key.uint32(device), { bytes -> SeqRanges in
                 var decoded = SeqRanges()
@@ -39,7 +46,7 @@ extension WriteSession {
             var lastSeq: UInt64 = 0
             for position in start..<end {
                 let index = buffers.order[position]
-                let seq = batch.scans[index].seq
+                let seq = seqs[index]
                 buffers.orderedSeqs.append(seq)
                 if position > start && seq <= lastSeq { rising = false }
                 lastSeq = seq
@@ -65,17 +72,17 @@ extension WriteSession {
         var low = UInt64.max
         var high: UInt64 = 0
         for index in positions where buffers.status[index] == .new {
-            let seq = batch.scans[index].seq
+            let seq = buffers.seqs[index]
             low = min(low, seq)
             high = max(high, seq)
         }
         guard low <= high else { return }
-        var keys = buffers.keys
+        var keys = buffers.repeatKeys
         keys.removeAll(keepingCapacity: true)
-        defer { buffers.keys = keys }
+        defer { buffers.repeatKeys = keys }
         if high - low < 1 << 40 && batch.count <= 1 << 24 {
             for index in positions where buffers.status[index] == .new {
-                keys.append((batch.scans[index].seq - low) << 24 | UInt64(index))
+                keys.append((buffers.seqs[index] - low) << 24 | UInt64(index))
             }
             // `positions` ascend (batch order within the device), and so do the keys' low 24 bits.
             RadixSort.sort(&keys, scratch: &buffers.sortScratch, presortedLowBits: 24)

@@ -10,6 +10,8 @@ struct WriteSessionBuffers {
     var names = BatchNames()
     var nameSlots: [Int32] = []
     var keys: [UInt64] = []
+    /// ``WriteSession/markRepeats(_:)``'s keys (``keys`` holds the device order meanwhile).
+    var repeatKeys: [UInt64] = []
     /// Scratch space of ``RadixSort``.
     var sortScratch: [UInt64] = []
     var status: [ScanStatus] = []
@@ -17,6 +19,8 @@ struct WriteSessionBuffers {
     /// where each device's group ends.
     var order: [Int] = []
     var orderedSeqs: [UInt64] = []
+    /// Each scan's seq, in batch order.
+    var seqs: [UInt64] = []
     var deviceRuns: [(device: UInt32, end: Int)] = []
     /// The block workers' index changes, grouped by key, from the block phase to the index step.
     var deltas = GroupedDeltas()
