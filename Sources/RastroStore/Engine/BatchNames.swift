@@ -8,8 +8,8 @@ import RastroCore
 ///
 /// With `exact` off, equal hashes are taken as equal names, as the item cache does, and under the same guard: every
 /// scan's name is checked against its item's name when its block is rewritten, and a mismatch retries the commit
-/// with `exact` on, where a hash match is confirmed by comparing the names (a random read of the batch per probe,
-/// which cost 40 ns per scan).
+/// with `exact` on, where a hash match is confirmed by comparing the names (with the copy taken when the name was
+/// added; reading the first scan's name in the batch instead, at random, cost 40 ns per scan).
 struct BatchNames {
     struct Slot {
         var hash: UInt64 = 0
@@ -19,24 +19,25 @@ struct BatchNames {
 
     private(set) var slots: [Slot] = []
     private var mask = 0
-    /// Per name, by ordinal (the order in which the batch first mentions the names): its slot in the table, the first
-    /// scan naming it, its item, and whether a scan naming it is new. Dense arrays, so that what is read per scan
+    /// Per name, by ordinal (the order in which the batch first mentions the names): its slot in the table, the name,
+    /// its item, and whether a scan naming it is new. Dense arrays, so that what is read per scan
     /// after the table is built stays in the level-2 cache.
     private var positions: [Int32] = []
-    private(set) var firsts: [Int32] = []
+    /// Each name, copied when it is added: the batch is read in order then, not at random later.
+    private(set) var names: [InlineBytes] = []
     private var items: [UInt32] = []
     var hasNewScan: [Bool] = []
     /// Whether a hash match is confirmed by comparing names.
     private(set) var exact = true
 
-    var isEmpty: Bool { firsts.isEmpty }
-    var count: Int { firsts.count }
+    var isEmpty: Bool { names.isEmpty }
+    var count: Int { names.count }
 
-    /// Empties the table, sized for up to `names` distinct names.
-    mutating func reset(forUpTo names: Int, exact: Bool) {
+    /// Empties the table, sized for up to `distinct` names.
+    mutating func reset(forUpTo distinct: Int, exact: Bool) {
         self.exact = exact
         var size = 64
-        while size < 2 * names { size *= 2 }
+        while size < 2 * distinct { size *= 2 }
         if slots.count != size {
             slots = [Slot](repeating: Slot(), count: size)
         } else {
@@ -44,7 +45,7 @@ struct BatchNames {
         }
         mask = size - 1
         positions.removeAll(keepingCapacity: true)
-        firsts.removeAll(keepingCapacity: true)
+        names.removeAll(keepingCapacity: true)
         items.removeAll(keepingCapacity: true)
         hasNewScan.removeAll(keepingCapacity: true)
     }
@@ -56,15 +57,15 @@ struct BatchNames {
         while true {
             let slot = slots[position]
             if slot.ordinal < 0 {
-                let ordinal = Int32(firsts.count)
+                let ordinal = Int32(names.count)
                 slots[position] = Slot(hash: hash, ordinal: ordinal)
                 positions.append(Int32(position))
-                firsts.append(Int32(index))
+                names.append(batch.inline(batch.scans[index].trackingID))
                 items.append(unknown)
                 hasNewScan.append(false)
                 return ordinal
             }
-            if slot.hash == hash && (!exact || Self.sameName(batch, Int(firsts[Int(slot.ordinal)]), index)) {
+            if slot.hash == hash && (!exact || names[Int(slot.ordinal)] == batch.inline(batch.scans[index].trackingID)) {
                 return slot.ordinal
             }
             position = (position + 1) & mask
@@ -78,12 +79,5 @@ struct BatchNames {
     }
 
     /// Name `ordinal`.
-    func name(_ ordinal: Int, in batch: ScanBatch) -> InlineBytes {
-        batch.inline(batch.scans[Int(firsts[ordinal])].trackingID)
-    }
-
-    @inline(__always)
-    private static func sameName(_ batch: ScanBatch, _ left: Int, _ right: Int) -> Bool {
-        left == right || batch.inline(batch.scans[left].trackingID) == batch.inline(batch.scans[right].trackingID)
-    }
+    func name(_ ordinal: Int) -> InlineBytes { names[ordinal] }
 }

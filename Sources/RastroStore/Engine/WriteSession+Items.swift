@@ -80,8 +80,7 @@ extension WriteSession {
     /// Keeps the names in sorted order in ``lookedUpNames``: the new ones among them are what ``insertNames()``
     /// inserts, already sorted.
     mutating func lookUpNames(_ names: inout BatchNames) throws {
-        unknownNames.reserveCapacity(names.count)
-        for ordinal in 0..<names.count { unknownNames.append(names.name(ordinal, in: batch)) }
+        unknownNames = names.names
         var sorted: [(name: InlineBytes, ordinal: Int)] = []
         sorted.reserveCapacity(names.count)
         for (ordinal, name) in unknownNames.enumerated() { sorted.append((name, ordinal)) }
