@@ -53,7 +53,7 @@ final class BlockWorker: @unchecked Sendable {
     var busySeconds = 0.0
 
     // Scratch.
-    let zstd = Zstd(level: 3)
+    let zstd = Zstd(level: 1)
     let scratch = ByteWriter(reservingCapacity: 64 << 10)
     let encoded = ByteWriter(reservingCapacity: 64 << 10)
     var pending: [(scan: StoredScan, index: Int)] = []

@@ -30,9 +30,9 @@ public final class Store: @unchecked Sendable {
     let writerToken = UInt64.random(in: 1...UInt64.max)
     /// The store's commit count after this process's last commit.
     var lastCommit: UInt64 = 0
-    let writerZstd = Zstd(level: 3)
+    let writerZstd = Zstd(level: 1)
     /// The helper thread's own, for the cells it seals while the writer seals blocks with ``writerZstd``.
-    let helperZstd = Zstd(level: 3)
+    let helperZstd = Zstd(level: 1)
     /// The writer's and the helper's scratch for ``IndexWork``, in that order.
     lazy var indexParticipants = [
         IndexWork.Participant(zone: zone, zstd: writerZstd), IndexWork.Participant(zone: zone, zstd: helperZstd),
