@@ -25,7 +25,6 @@ extension WriteSession {
         seqs.removeAll(keepingCapacity: true)
         for scan in batch.scans { seqs.append(scan.seq) }
         buffers.seqs = seqs  // Shared, not copied: neither changes until the next commit.
-        buffers.orderedSeqs.removeAll(keepingCapacity: true)
         buffers.deviceRuns.removeAll(keepingCapacity: true)
         var start = 0
         while start < count {
@@ -47,7 +46,6 @@ extension WriteSession {
             for position in start..<end {
                 let index = buffers.order[position]
                 let seq = seqs[index]
-                buffers.orderedSeqs.append(seq)
                 if position > start && seq <= lastSeq { rising = false }
                 lastSeq = seq
                 // A key already stored is judged against the stored scan, every time it appears: a resend of the
@@ -156,7 +154,7 @@ extension WriteSession {
     /// Adds the seqs of accepted scans to their devices' ranges and writes the ranges back.
     ///
     /// Device by device, in the order ``classifyKeys()`` grouped the scans (devices ascending): one dictionary access
-    /// per device rather than two hash lookups per scan, and the seqs read in that order from a dense copy.
+    /// per device rather than two hash lookups per scan, and the seqs read from their dense copy.
     mutating func writeSeqRanges() throws {
         var start = 0
         for (device, end) in buffers.deviceRuns {
@@ -164,7 +162,7 @@ extension WriteSession {
             var ranges = seqRanges.removeValue(forKey: device) ?? SeqRanges()
             var changed = false
             for position in start..<end where buffers.status[buffers.order[position]] == .accepted {
-                ranges.insert(buffers.orderedSeqs[position])
+                ranges.insert(buffers.seqs[buffers.order[position]])
                 changed = true
             }
             guard changed else { continue }

@@ -41,7 +41,7 @@ extension WriteSession {
         buffers.names = BatchNames()
         defer { buffers.names = names }
         names.reset(forUpTo: unknown, exact: !useItemCache)
-        var ordinals = buffers.nameSlots
+        var ordinals = buffers.nameOrdinals
         ordinals.removeAll(keepingCapacity: true)
         ordinals.append(contentsOf: repeatElement(-1, count: count))
         for index in 0..<count where buffers.items[index] == Self.unknownItem {
@@ -50,7 +50,7 @@ extension WriteSession {
             if buffers.status[index] == .new { names.hasNewScan[Int(ordinal)] = true }
         }
         buffers.hashes = hashes
-        defer { buffers.nameSlots = ordinals }
+        defer { buffers.nameOrdinals = ordinals }
         lap(2)
         if !names.isEmpty {
             try lookUpNames(&names)
@@ -65,7 +65,7 @@ extension WriteSession {
             let item = counters.nextItem
             counters.nextItem += 1
             names[ordinal] = item
-            let name = unknownNames[ordinal]
+            let name = names.name(ordinal)
             newItemNames.append(name)
             stagedItems.append((name, item))
         }
@@ -80,10 +80,9 @@ extension WriteSession {
     /// Keeps the names in sorted order in ``lookedUpNames``: the new ones among them are what ``insertNames()``
     /// inserts, already sorted.
     mutating func lookUpNames(_ names: inout BatchNames) throws {
-        unknownNames = names.names
         var sorted: [(name: InlineBytes, ordinal: Int)] = []
         sorted.reserveCapacity(names.count)
-        for (ordinal, name) in unknownNames.enumerated() { sorted.append((name, ordinal)) }
+        for (ordinal, name) in names.names.enumerated() { sorted.append((name, ordinal)) }
         sorted.sort { $0.name < $1.name }
         defer { lookedUpNames = sorted }
         var block = NameBlock()

@@ -8,17 +8,15 @@ struct WriteSessionBuffers {
     var hashes: [UInt64] = []
     /// The batch's names the item cache did not answer, and each scan's name's ordinal among them (-1: answered).
     var names = BatchNames()
-    var nameSlots: [Int32] = []
+    var nameOrdinals: [Int32] = []
     var keys: [UInt64] = []
     /// ``WriteSession/markRepeats(_:)``'s keys (``keys`` holds the device order meanwhile).
     var repeatKeys: [UInt64] = []
     /// Scratch space of ``RadixSort``.
     var sortScratch: [UInt64] = []
     var status: [ScanStatus] = []
-    /// Batch indexes grouped by device (``WriteSession/classifyKeys()``), each group's seqs in the same order, and
-    /// where each device's group ends.
+    /// Batch indexes grouped by device (``WriteSession/classifyKeys()``), and where each device's group ends.
     var order: [Int] = []
-    var orderedSeqs: [UInt64] = []
     /// Each scan's seq, in batch order.
     var seqs: [UInt64] = []
     var deviceRuns: [(device: UInt32, end: Int)] = []
@@ -81,8 +79,6 @@ struct WriteSession {
     var stagedBlocks: [(number: UInt32, block: TraceBlock)] = []
     /// Names of items created by this commit, in id order.
     var newItemNames: [InlineBytes] = []
-    /// The names the item cache did not answer, by ordinal in ``WriteSessionBuffers/names``.
-    var unknownNames: [InlineBytes] = []
     /// The same names sorted, each with its ordinal.
     var lookedUpNames: [(name: InlineBytes, ordinal: Int)] = []
     let firstNewItem: UInt32
