@@ -169,8 +169,14 @@ public struct ScanValidator: Sendable {
         if let problem = fields.messenger.problem { throw Problem(.messenger, problem) }
         if let problem = fields.workCenter.problem { throw Problem(.workCenter, problem) }
         if let problem = fields.device.problem { throw Problem(.device, problem) }
-        let reasonBytes = fields.reason ?? InlineBytes(UnsafeRawBufferPointer(start: nil, count: 0))
-        let canonicalReason = try reasonBytes.withBytes { bytes throws(Problem) in try checkReason(bytes, event: fields.event) }
+        // Most scans carry no reason: they skip the closure, which copied the validator (its catalogs retained and
+        // released) per scan.
+        let canonicalReason: InlineBytes?
+        if let reason = fields.reason {
+            canonicalReason = try reason.withBytes { bytes throws(Problem) in try checkReason(bytes, event: fields.event) }
+        } else {
+            canonicalReason = try checkReason(UnsafeRawBufferPointer(start: nil, count: 0), event: fields.event)
+        }
         if let (latitude, longitude) = fields.location {
             guard Int64(latitude).magnitude <= 90 * UInt64(Coordinate.unitsPerDegree) else {
                 throw Problem(.latitude, "\(Coordinate.format(latitude)) is outside ±90 degrees")

@@ -35,4 +35,65 @@ struct SealingTests {
         #expect(counters.sealedBelow == latestBlock - WriteSession.hotBlocks + 1)
         #expect(counters.cellsSealedBelow == counters.newestDay - WriteSession.coldDays)
     }
+
+    /// The block sealer takes a block leaving the hot window from the decoded-block cache when it is there, instead
+    /// of decoding its stored value with its tails: the sealed value must hold every scan the tails held.
+    @Test func blocksSealedFromTheDecodedCacheKeepTheirTails() throws {
+        let directory = TemporaryDirectory()
+        let day: Int64 = 86_400_000
+        let start = StoreSmokeTests.t0
+        var seq: UInt64 = 0
+        func scan(_ batch: inout ScanBatch, item: Int, _ event: Event, at time: Int64) {
+            seq += 1
+            batch.append(
+                trackingID: "GU\(1_000_000 + item)", event: event, scannedAt: time, messenger: "M\(item % 40)",
+                workCenter: "C\(item % 3)", device: "D\(item % 40)", seq: seq, receivedAt: time)
+        }
+        let tailedItems = 60 * TraceBlock.capacity
+        do {
+            let store = try Store(directory: directory.path)
+            // Sixty blocks of new items, then a second scan for every third of them: each block gets a tail.
+            var first = ScanBatch(reservingScans: tailedItems)
+            for item in 0..<tailedItems { scan(&first, item: item, .pickedUp, at: start + Int64(item) * 1_000) }
+            #expect(try store.ingest(first).accepted == tailedItems)
+            var second = ScanBatch(reservingScans: tailedItems / 3)
+            for item in stride(from: 0, to: tailedItems, by: 3) {
+                scan(&second, item: item, .received, at: start + day + Int64(item) * 1_000)
+            }
+            #expect(try store.ingest(second).accepted == tailedItems / 3)
+            let tailed = try store.read { reader in
+                try reader.transaction.withValue(reader.databases.items, Key.uint32(7)) { TraceBlock.envelope(of: $0) }
+            }
+            #expect(tailed??.tails == 1)
+            #expect(store.blockCache.peek(7) != nil)
+            // New items enough to push the sixty blocks out of the hot window: the sealer seals them this commit.
+            let newItems = (Int(WriteSession.hotBlocks) + 40) * TraceBlock.capacity
+            var third = ScanBatch(reservingScans: newItems)
+            for item in tailedItems..<(tailedItems + newItems) {
+                scan(&third, item: item, .pickedUp, at: start + 2 * day + Int64(item) * 10)
+            }
+            #expect(try store.ingest(third).accepted == newItems)
+            #expect(try store.counters().sealedBelow >= 60)
+        }
+        // A new process: no cache, every block decoded from what was stored.
+        let store = try Store(directory: directory.path)
+        try store.read { reader in
+            for number in UInt32(0)..<60 {
+                let sealed = try reader.transaction.withValue(reader.databases.items, Key.uint32(number)) {
+                    TraceBlock.isSealed($0)
+                }
+                #expect(sealed == true, "block \(number) is not sealed")
+            }
+            for number in UInt32(0)..<60 {
+                let block = try #require(try reader.block(containing: number << TraceBlock.itemShift))
+                #expect(block.itemCount == TraceBlock.capacity)
+                for index in 0..<block.itemCount {
+                    let item = Int(block.firstItem) + index
+                    #expect(block.names[index].string == "GU\(1_000_000 + item)")
+                    let events = block.timeline(index).map(\.event)
+                    #expect(events == (item % 3 == 0 ? [.pickedUp, .received] : [.pickedUp]), "item \(item)")
+                }
+            }
+        }
+    }
 }

@@ -119,6 +119,9 @@ struct BlockCache {
         return block
     }
 
+    /// The block if cached, without counting it as used: for the sealer, which reads blocks leaving the hot window.
+    func peek(_ number: UInt32) -> TraceBlock? { young[number] ?? old[number] }
+
     mutating func insert(_ number: UInt32, _ block: TraceBlock) {
         if young[number] == nil && young.count >= capacity / 2 {
             old = young
