@@ -89,6 +89,27 @@ struct FormatTests {
         }
     }
 
+    /// Handhelds report six decimals (multiples of 10 in 1e-7 degrees), some fewer: each block codes its coordinates
+    /// in the largest unit that divides them all, and negative ones divide the same way.
+    @Test(arguments: [(Int32(1), UInt8(0)), (10, 1), (100, 2), (1_000, 3), (10_000, 3), (30, 1)])
+    func coordinatesRoundTripInTheBlocksUnit(step: Int32, expectedCode: UInt8) throws {
+        var block = Self.randomBlock(seed: 11, items: 64, millisecondDevices: false, receiveTimes: 12)
+        for index in block.scans.indices where block.scans[index].hasLocation {
+            block.scans[index].latitude = block.scans[index].latitude / step * step
+            block.scans[index].longitude = block.scans[index].longitude / step * step
+        }
+        let output = ByteWriter()
+        block.encode(into: output, scratch: ByteWriter(), zstd: nil)
+        var decoded = TraceBlock(number: 0)
+        var scratch: [UInt8] = []
+        try output.withBytes { bytes in
+            // Format byte, item count (64: one byte), then the unit code.
+            #expect(bytes[2] == expectedCode)
+            try decoded.decode(bytes, number: block.number, zstd: Zstd(), scratch: &scratch)
+        }
+        #expect(decoded.scans == block.scans)
+    }
+
     @Test func anEmptyBlockRoundTrips() throws {
         let output = ByteWriter()
         TraceBlock(number: 3).encode(into: output, scratch: ByteWriter(), zstd: nil)

@@ -219,7 +219,7 @@ final class BlockWorker: @unchecked Sendable {
         for work in scans {
             let index = work.index
             let incoming = work.scan
-            if status[index] == .stored {
+            if work.isStored {
                 guard let stored = old.first(where: { $0.device == incoming.device && $0.seq == incoming.seq }) else {
                     conflict(index, field: .trackingID, "device \(batch.string(batch.scans[index].device)) seq "
                         + "\(incoming.seq) is already stored for another tracking id")

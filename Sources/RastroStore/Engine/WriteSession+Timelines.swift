@@ -37,23 +37,21 @@ extension WriteSession {
         // its two halves on this thread and the helper, idle until the block phase.
         let total = keys.count
         let stored = buffers.stored
+        let status = buffers.status
         let helper = total >= 65_536 ? store.helper : nil
         let work = [WorkScan](unsafeUninitializedCapacity: total) { buffer, initialized in
             keys.withUnsafeBufferPointer { keys in
                 stored.withUnsafeBufferPointer { stored in
-                    let (output, keys, stored) = (buffer.baseAddress!, keys.baseAddress!, stored.baseAddress!)
-                    let gather = { (range: Range<Int>) in
-                        for position in range {
-                            let key = keys[position]
-                            let index = Int(truncatingIfNeeded: key & 0xFFFF_FFFF)
-                            (output + position).initialize(
-                                to: WorkScan(scan: stored[index], index: index, item: UInt32(truncatingIfNeeded: key >> 32)))
+                    status.withUnsafeBufferPointer { status in
+                        let output = buffer.baseAddress!
+                        let gather = { (range: Range<Int>) in
+                            Self.gather(range, keys: keys, stored: stored, status: status, into: output)
                         }
-                    }
-                    if let helper {
-                        helper.run(background: { gather(total / 2..<total) }, foreground: { gather(0..<total / 2) })
-                    } else {
-                        gather(0..<total)
+                        if let helper {
+                            helper.run(background: { gather(total / 2..<total) }, foreground: { gather(0..<total / 2) })
+                        } else {
+                            gather(0..<total)
+                        }
                     }
                 }
             }
@@ -133,6 +131,21 @@ extension WriteSession {
             phases.coldScansRewritten += worker.coldScansRewritten
         }
         lap(3)
+    }
+
+    /// Initialises `output[range]` with the scans the sorted `keys` name, in that order.
+    static func gather(
+        _ range: Range<Int>, keys: UnsafeBufferPointer<UInt64>, stored: UnsafeBufferPointer<StoredScan>,
+        status: UnsafeBufferPointer<ScanStatus>, into output: UnsafeMutablePointer<WorkScan>
+    ) {
+        for position in range {
+            let key = keys[position]
+            let index = Int(truncatingIfNeeded: key & 0xFFFF_FFFF)
+            (output + position).initialize(
+                to: WorkScan(
+                    scan: stored[index], index: index, item: UInt32(truncatingIfNeeded: key >> 32),
+                    isStored: status[index] == .stored))
+        }
     }
 
     /// A block's content before this commit (from the decoded-block cache, or decoded from the database; empty if
