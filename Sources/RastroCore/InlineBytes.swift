@@ -140,3 +140,14 @@ public struct InlineBytes: Hashable, Sendable, Comparable, CustomStringConvertib
         return lhs.storedCount < rhs.storedCount
     }
 }
+
+extension InlineBytes {
+    /// The 64-bit hash of a tracking id that the store's writer keys its item cache on (never 0: 0 marks an empty
+    /// slot). Computed where scans are validated (``ScanValidator/hashesTrackingIDs``), on the threads that parse
+    /// them, while the bytes are in cache: the writer then reads it instead of hashing every scan itself.
+    @inlinable
+    public var trackingHash: UInt64 {
+        let value = UInt64(bitPattern: Int64(_rawHashValue(seed: 0x5EED)))
+        return value == 0 ? 1 : value
+    }
+}

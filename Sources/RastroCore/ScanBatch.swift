@@ -62,6 +62,13 @@ public struct Scan: Sendable {
 public struct ScanBatch: Sendable {
     public var bytes: [UInt8] = []
     public var scans: [Scan] = []
+    /// Each scan's ``InlineBytes/trackingHash``, when the batch was built by a validator that computes them: a
+    /// column that is valid only while it has as many entries as ``scans`` (anything else is ignored, and the
+    /// writer hashes the tracking ids itself).
+    public var trackingHashes: [UInt64] = []
+
+    /// Whether ``trackingHashes`` holds every scan's hash.
+    public var hasTrackingHashes: Bool { trackingHashes.count == scans.count }
 
     public init() {}
 
@@ -72,6 +79,7 @@ public struct ScanBatch: Sendable {
     public init(reservingScans count: Int, bytes byteCount: Int) {
         scans.reserveCapacity(count)
         bytes.reserveCapacity(byteCount)
+        trackingHashes.reserveCapacity(count)
     }
 
     public var count: Int { scans.count }
@@ -128,12 +136,19 @@ public struct ScanBatch: Sendable {
     public mutating func removeAll() {
         bytes.removeAll(keepingCapacity: true)
         scans.removeAll(keepingCapacity: true)
+        trackingHashes.removeAll(keepingCapacity: true)
     }
 }
 
 extension ScanBatch {
     /// Appends another batch's scans, moving their identifiers into this batch's arena.
     public mutating func append(contentsOf other: ScanBatch) {
+        // The hash column stays valid only if both were; otherwise it is dropped.
+        if hasTrackingHashes && other.hasTrackingHashes {
+            trackingHashes.append(contentsOf: other.trackingHashes)
+        } else {
+            trackingHashes.removeAll()
+        }
         let shift = UInt32(bytes.count)
         bytes.append(contentsOf: other.bytes)
         // Exactly what is needed would reallocate on every call, copying all earlier scans each time: a caller

@@ -6,6 +6,9 @@ public struct ScanValidator: Sendable {
     /// When set, reasons must be catalog codes that apply to the scan's event.
     public var reasons: ReasonCatalog?
     public var limits: Limits
+    /// Whether appended scans get their ``InlineBytes/trackingHash`` in ``ScanBatch/trackingHashes``: on for scans
+    /// bound for a store (``Store/validator()``), off for a client that only forwards them.
+    public var hashesTrackingIDs = false
     /// Scans dated before this instant are rejected (2000-01-01T00:00Z): day keys start there.
     public static var earliestMilliseconds: Int64 { 946_684_800_000 }
 
@@ -185,6 +188,7 @@ public struct ScanValidator: Sendable {
                 throw Problem(.longitude, "\(Coordinate.format(longitude)) is outside ±180 degrees")
             }
         }
+        if hashesTrackingIDs { batch.trackingHashes.append(fields.trackingID.trackingHash) }
         let trackingSpan = fields.trackingID.withBytes { batch.store($0) }
         let reasonSpan: ByteSpan
         if let canonicalReason {
@@ -243,6 +247,7 @@ public struct ScanValidator: Sendable {
         scannedAt: Int64, receivedAt: Int64, seq: UInt64, latitude: Int32, longitude: Int32, event: Event,
         hasLocation: Bool, source: UInt32, to batch: inout ScanBatch
     ) {
+        if hashesTrackingIDs { batch.trackingHashes.append(InlineBytes(trackingID).trackingHash) }
         let trackingSpan = batch.store(trackingID)
         let messengerSpan = batch.store(messenger)
         let centerSpan = batch.store(workCenter)

@@ -1,4 +1,5 @@
 import RastroCore
+import RastroCSV
 @testable import RastroStore
 import RastroTestSupport
 import Testing
@@ -146,6 +147,55 @@ struct ItemCacheTests {
         #expect(try store.read { try $0.trace("GU-A") }?.map(\.seq) == [1, 3])
         #expect(try store.read { try $0.trace("GU-B") }?.map(\.seq) == [2, 6])
         #expect(try store.read { try $0.trace("GU-C") }?.map(\.seq) == [4, 5])
+        #expect(try store.read { try $0.counters() }.nextItem == 3)
+    }
+
+    /// The store's validator hashes tracking ids where it parses them, and the writer reads those hashes instead of
+    /// computing its own; a batch merged from hashed and unhashed ones drops the column.
+    @Test func theStoresValidatorHashesTrackingIDsForTheWriter() throws {
+        let directory = TemporaryDirectory()
+        let store = try Store(directory: directory.path)
+        let reader = CSVScanReader(validator: try store.validator())
+        let text = "tracking_id,event,scanned_at,messenger,work_center,device,seq\n"
+            + "GU-A,picked_up,2026-09-01T10:00:00-05:00,M,C,D,1\nGU-B,picked_up,2026-09-01T10:01:00-05:00,M,C,D,2\n"
+        var batch = ScanBatch()
+        var rejects: [CSVRejection] = []
+        _ = try Array(text.utf8).withUnsafeBytes {
+            try reader.read($0, isFinal: true, receivedAt: StoreSmokeTests.t0 + 86_400_000, maximumScans: .max, into: &batch, rejects: &rejects)
+        }
+        #expect(batch.count == 2 && rejects.isEmpty)
+        #expect(batch.hasTrackingHashes)
+        #expect(batch.trackingHashes == [InlineBytes("GU-A").trackingHash, InlineBytes("GU-B").trackingHash])
+        var unhashed = ScanBatch()
+        unhashed.append(trackingID: "GU-C", event: .pickedUp, scannedAt: StoreSmokeTests.t0, messenger: "M", workCenter: "C", device: "D", seq: 3, receivedAt: StoreSmokeTests.t0)
+        unhashed.trackingHashes = []
+        var merged = batch
+        merged.append(contentsOf: unhashed)
+        #expect(merged.count == 3 && !merged.hasTrackingHashes)
+        #expect(try store.ingest(batch).accepted == 2)
+        #expect(try store.read { try $0.trace("GU-B") }?.map(\.seq) == [2])
+    }
+
+    /// A hash column that does not match the tracking ids (every entry alike, as if they collided) cannot misplace a
+    /// scan: the writer's name check catches the merged items and the commit is redone comparing names.
+    @Test func aWrongHashColumnCannotMisplaceAScan() throws {
+        let directory = TemporaryDirectory()
+        let store = try Store(directory: directory.path)
+        for round in 0..<2 {
+            var batch = ScanBatch()
+            for (offset, name) in ["GU-A", "GU-B", "GU-C"].enumerated() {
+                let seq = round * 3 + offset + 1
+                batch.append(
+                    trackingID: name, event: round == 0 ? .pickedUp : .received,
+                    scannedAt: StoreSmokeTests.t0 + Int64(seq) * 60_000, messenger: "M", workCenter: "C", device: "D",
+                    seq: UInt64(seq), receivedAt: StoreSmokeTests.t0)
+            }
+            batch.trackingHashes = Array(repeating: 42, count: batch.count)
+            #expect(try store.ingest(batch).accepted == 3)
+        }
+        #expect(try store.read { try $0.trace("GU-A") }?.map(\.seq) == [1, 4])
+        #expect(try store.read { try $0.trace("GU-B") }?.map(\.seq) == [2, 5])
+        #expect(try store.read { try $0.trace("GU-C") }?.map(\.seq) == [3, 6])
         #expect(try store.read { try $0.counters() }.nextItem == 3)
     }
 }

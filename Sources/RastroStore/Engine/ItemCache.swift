@@ -38,10 +38,7 @@ struct ItemCache {
 
     /// The 64-bit hash of a tracking id (never 0: 0 marks an empty slot).
     @inline(__always)
-    static func hash(_ name: InlineBytes) -> UInt64 {
-        let value = UInt64(bitPattern: Int64(name._rawHashValue(seed: 0x5EED)))
-        return value == 0 ? 1 : value
-    }
+    static func hash(_ name: InlineBytes) -> UInt64 { name.trackingHash }
 
     @inline(__always)
     private static func find(_ hash: UInt64, in table: [Slot], mask: Int) -> UInt32? {

@@ -30,7 +30,9 @@ extension Store {
     /// The validator for scans bound for this store: its time zone, catalogs and limits.
     public func validator() throws -> ScanValidator {
         let (events, reasons) = try catalogs()
-        return ScanValidator(zone: zone, events: events, reasons: reasons, limits: limits)
+        var validator = ScanValidator(zone: zone, events: events, reasons: reasons, limits: limits)
+        validator.hashesTrackingIDs = true
+        return validator
     }
 
     /// The whole contents of a file, or `nil` when it does not exist.
