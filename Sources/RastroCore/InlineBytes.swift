@@ -151,3 +151,11 @@ extension InlineBytes {
         return value == 0 ? 1 : value
     }
 }
+
+extension InlineBytes {
+    /// The first sixteen bytes as two big-endian integers: comparing them, then ``count``, orders identifiers of up
+    /// to sixteen bytes as `<` does (identifiers hold no zero bytes, so a shorter one is a prefix of a longer one).
+    /// Sorting by these small integers moves less and compares faster than sorting the 48-byte values.
+    @inlinable
+    public var sortPrefix: (high: UInt64, low: UInt64) { (w0.byteSwapped, w1.byteSwapped) }
+}

@@ -198,4 +198,18 @@ struct ItemCacheTests {
         #expect(try store.read { try $0.trace("GU-C") }?.map(\.seq) == [3, 6])
         #expect(try store.read { try $0.counters() }.nextItem == 3)
     }
+
+    /// The writer sorts a batch's unknown names by their first sixteen bytes and length: the same order as comparing
+    /// the names, for short names, long ones sharing those sixteen bytes, and prefixes of each other.
+    @Test func namesSortByPrefixKeysAsTheyCompare() {
+        var random = SplitMixForTests(seed: 5)
+        var names = ["GU1", "GU10", "GU1", "A", "AAAAAAAAAAAAAAAA", "AAAAAAAAAAAAAAAAB", "AAAAAAAAAAAAAAAAA"].map(InlineBytes.init)
+        for _ in 0..<2_000 {
+            let stems = ["GU000", "DOC/2026/", "OS0003", "AAAAAAAAAAAAAAAA-LONG-", "Z"]
+            names.append(InlineBytes(stems[random.below(stems.count)] + String(random.below(100_000))))
+        }
+        let keys = NameSortKey.sorted(names)
+        #expect(keys.map { names[Int($0.ordinal)] } == names.sorted())
+        #expect(Set(keys.map(\.ordinal)).count == names.count)
+    }
 }
