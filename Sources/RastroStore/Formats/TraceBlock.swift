@@ -70,29 +70,6 @@ extension TraceBlock {
         }
     }
 
-    /// `value` in coordinate units of `code`, which must divide it. A division by each constant: the compiler makes it
-    /// a multiplication, where dividing by `unitValue(code)` was a hardware division, four per scan (`perf annotate`).
-    @inline(__always)
-    static func inUnits(_ value: Int64, code: UInt8) -> Int64 {
-        switch code {
-        case 3: value / 1000
-        case 2: value / 100
-        case 1: value / 10
-        default: value
-        }
-    }
-
-    /// Whether `unitValue(code)` divides `value` (by constants, as ``inUnits(_:code:)``).
-    @inline(__always)
-    static func isMultiple(_ value: Int64, code: UInt8) -> Bool {
-        switch code {
-        case 3: value % 1000 == 0
-        case 2: value % 100 == 0
-        case 1: value % 10 == 0
-        default: true
-        }
-    }
-
     /// Encodes the block's payload (uncompressed) into `writer`.
     public func encodePayload(into writer: ByteWriter) {
         precondition(names.count <= Self.capacity && starts.count == names.count + 1)
@@ -107,8 +84,8 @@ extension TraceBlock {
         for scan in scans {
             if scan.hasLocation {
                 while coordinateCode > 0
-                    && !(Self.isMultiple(Int64(scan.latitude), code: coordinateCode)
-                        && Self.isMultiple(Int64(scan.longitude), code: coordinateCode))
+                    && (Int64(scan.latitude) % Self.unitValue(coordinateCode) != 0
+                        || Int64(scan.longitude) % Self.unitValue(coordinateCode) != 0)
                 {
                     coordinateCode -= 1
                 }
@@ -141,6 +118,7 @@ extension TraceBlock {
             }
             return low
         }
+        let coordinateUnit = Self.unitValue(coordinateCode)
         let baseTime = minimumTime
         let baseReceived = received.first ?? 0
         // Bound: header, then at most 48 bytes per item header and 64 per scan (every field at its widest).
@@ -203,8 +181,8 @@ extension TraceBlock {
                     if flags & Self.flagSameReceived == 0 { out.varint(receivedPosition(scan.receivedAt)) }
                     if scan.reason != 0 { out.varint(scan.reason) }
                     if scan.hasLocation {
-                        let latitude = Self.inUnits(Int64(scan.latitude), code: coordinateCode)
-                        let longitude = Self.inUnits(Int64(scan.longitude), code: coordinateCode)
+                        let latitude = Int64(scan.latitude) / coordinateUnit
+                        let longitude = Int64(scan.longitude) / coordinateUnit
                         out.zigzag(latitude &- context.latitude)
                         out.zigzag(longitude &- context.longitude)
                         context.latitude = latitude
