@@ -36,27 +36,8 @@ extension WriteSession {
         // independent, so their cache misses overlap; everything after reads `work` in order. A large commit gathers
         // its two halves on this thread and the helper, idle until the block phase.
         let total = keys.count
-        let stored = buffers.stored
-        let status = buffers.status
         let helper = total >= 65_536 ? store.helper : nil
-        let work = [WorkScan](unsafeUninitializedCapacity: total) { buffer, initialized in
-            keys.withUnsafeBufferPointer { keys in
-                stored.withUnsafeBufferPointer { stored in
-                    status.withUnsafeBufferPointer { status in
-                        let output = buffer.baseAddress!
-                        let gather = { (range: Range<Int>) in
-                            Self.gather(range, keys: keys, stored: stored, status: status, into: output)
-                        }
-                        if let helper {
-                            helper.run(background: { gather(total / 2..<total) }, foreground: { gather(0..<total / 2) })
-                        } else {
-                            gather(0..<total)
-                        }
-                    }
-                }
-            }
-            initialized = total
-        }
+        let work = gatherWork(keys, helper: helper)
         buffers.keys = keys
         lap(0)
 
@@ -131,6 +112,33 @@ extension WriteSession {
             phases.coldScansRewritten += worker.coldScansRewritten
         }
         lap(3)
+    }
+
+    /// The work array: the scans the sorted `keys` name, gathered in that order (on two threads when `helper` is
+    /// given). A function of its own so that its copies of the session's arrays end with it: the block workers write
+    /// the statuses next, and a copy still alive would make them copy the array first.
+    func gatherWork(_ keys: [UInt64], helper: HelperThread?) -> [WorkScan] {
+        let total = keys.count
+        let stored = buffers.stored
+        let status = buffers.status
+        return [WorkScan](unsafeUninitializedCapacity: total) { buffer, initialized in
+            keys.withUnsafeBufferPointer { keys in
+                stored.withUnsafeBufferPointer { stored in
+                    status.withUnsafeBufferPointer { status in
+                        let output = buffer.baseAddress!
+                        let gather = { (range: Range<Int>) in
+                            Self.gather(range, keys: keys, stored: stored, status: status, into: output)
+                        }
+                        if let helper {
+                            helper.run(background: { gather(total / 2..<total) }, foreground: { gather(0..<total / 2) })
+                        } else {
+                            gather(0..<total)
+                        }
+                    }
+                }
+            }
+            initialized = total
+        }
     }
 
     /// Initialises `output[range]` with the scans the sorted `keys` name, in that order.

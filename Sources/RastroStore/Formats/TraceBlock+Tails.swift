@@ -76,7 +76,8 @@ extension TraceBlock {
             previous = position
         }
         tail.encodePayload(into: scratch)
-        guard envelope.tailBytes + scratch.count <= (envelope.sealedBase ? 1 : tailGrowth) * envelope.baseBytes else { return false }
+        let growth = envelope.sealedBase ? 1 : tailGrowth
+        guard envelope.tailBytes + scratch.count <= growth * envelope.baseBytes else { return false }
         output.removeAll()
         if stored[0] == tailedFormat {
             output.append(stored)
