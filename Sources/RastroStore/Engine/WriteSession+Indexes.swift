@@ -101,7 +101,8 @@ extension WriteSession {
 
     mutating func applyTouchedDeltas() throws {
         let touched = buffers.deltas.touched
-        for (index, day) in touched.keys.enumerated() {
+        for (index, key) in touched.keys.enumerated() {
+            let day = key.day
             var added = Array(touched.changes(of: index))
             RadixSort.sort(&added, scratch: &buffers.sortScratch)
             var items: [UInt64] = []

@@ -18,6 +18,15 @@ public struct CurrentRecord: Sendable, Hashable, Comparable {
     public static func < (lhs: CurrentRecord, rhs: CurrentRecord) -> Bool {
         (lhs.time, lhs.item, lhs.center, lhs.messenger) < (rhs.time, rhs.item, rhs.center, rhs.messenger)
     }
+
+    /// See ``FastHash``: a commit removing items from a list hashes every record of the list, and the synthesized
+    /// SipHash (a `Hasher` per record) was 0.5 % of an import's samples.
+    public func _rawHashValue(seed: Int) -> Int {
+        let hash = FastHash.combine(
+            FastHash.mix(UInt64(bitPattern: time) ^ UInt64(bitPattern: Int64(seed))),
+            UInt64(item) << 32 | UInt64(center) ^ UInt64(messenger) << 16)
+        return Int(bitPattern: UInt(hash))
+    }
 }
 
 /// The items whose current state is one event, grouped by the local day of their latest scan: what `overdue` reads.
