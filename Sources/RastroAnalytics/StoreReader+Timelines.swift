@@ -24,12 +24,6 @@ extension StoreReader {
 
     /// The index of the first of `sorted` that is at least `value` (`sorted.count` when none is).
     static func firstIndex(in sorted: [UInt32], atLeast value: UInt32) -> Int {
-        var low = 0
-        var high = sorted.count
-        while low < high {
-            let middle = (low + high) / 2
-            if sorted[middle] < value { low = middle + 1 } else { high = middle }
-        }
-        return low
+        sorted.partitioningIndex { $0 >= value }
     }
 }

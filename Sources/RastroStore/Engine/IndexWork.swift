@@ -235,12 +235,7 @@ final class IndexWork: @unchecked Sendable {
 
     /// The index of an element equal to `target` in a sorted array.
     static func search<Element: Comparable>(_ sorted: [Element], _ target: Element) -> Int? {
-        var low = 0
-        var high = sorted.count
-        while low < high {
-            let middle = (low + high) / 2
-            if sorted[middle] < target { low = middle + 1 } else { high = middle }
-        }
+        let low = sorted.partitioningIndex { !($0 < target) }
         return low < sorted.count && sorted[low] == target ? low : nil
     }
 

@@ -92,6 +92,16 @@ struct NameHasher {
 
     @inline(__always)
     func hash(_ name: InlineBytes) -> UInt64 { fixedForTesting ?? ItemCache.hash(name) }
+
+    /// Appends every scan's hash, in batch order: the batch's own column when the validator filled it (hashed on the
+    /// parsing threads), otherwise hashed here.
+    func appendHashes(of batch: ScanBatch, to hashes: inout [UInt64]) {
+        if batch.hasTrackingHashes && fixedForTesting == nil {
+            hashes.append(contentsOf: batch.trackingHashes)
+        } else {
+            for scan in batch.scans { hashes.append(hash(batch.inline(scan.trackingID))) }
+        }
+    }
 }
 
 /// Two tracking ids with the same 64-bit hash met in the writer's cache: the commit is retried without it.

@@ -20,13 +20,7 @@ extension WriteSession {
         // overlap instead of queueing behind each other.
         var hashes = buffers.hashes
         hashes.removeAll(keepingCapacity: true)
-        let hasher = store.itemCache.hasher
-        if batch.hasTrackingHashes && hasher.fixedForTesting == nil {
-            // Hashed by the validator, on the parsing threads.
-            hashes.append(contentsOf: batch.trackingHashes)
-        } else {
-            for scan in batch.scans { hashes.append(hasher.hash(batch.inline(scan.trackingID))) }
-        }
+        store.itemCache.hasher.appendHashes(of: batch, to: &hashes)
         lap(0)
         var unknown = count
         if useItemCache {
@@ -82,19 +76,17 @@ extension WriteSession {
 
     /// Resolves names against the `names` database, walking its blocks in key order with one cursor.
     ///
-    /// Keeps the names in sorted order in ``lookedUpNames``: the new ones among them are what ``insertNames()``
-    /// inserts, already sorted.
+    /// Keeps the names' ordinals in name order in ``lookedUpNames``: the new ones among them are what
+    /// ``insertNames()`` inserts, already sorted.
     mutating func lookUpNames(_ names: inout BatchNames) throws {
         let allNames = names.names
-        let keys = NameSortKey.sorted(allNames)
-        var sorted: [(name: InlineBytes, ordinal: Int)] = []
-        sorted.reserveCapacity(keys.count)
-        for key in keys { sorted.append((allNames[Int(key.ordinal)], Int(key.ordinal))) }
+        let sorted = NameSortKey.sorted(allNames).map(\.ordinal)
         defer { lookedUpNames = sorted }
         var block = NameBlock()
         var blockRange: (first: InlineBytes, next: InlineBytes?)? = nil
         try transaction.withCursor(databases.names) { cursor in
-            for (name, ordinal) in sorted {
+            for ordinal in sorted {
+                let name = allNames[Int(ordinal)]
                 if let range = blockRange, range.first <= name, range.next.map({ name < $0 }) ?? true {
                     // The decoded block covers it.
                 } else {
@@ -106,7 +98,7 @@ extension WriteSession {
                 }
                 let (index, found) = block.search(name)
                 if found {
-                    names[ordinal] = block.ids[index]
+                    names[Int(ordinal)] = block.ids[index]
                     stagedItems.append((name, block.ids[index]))
                 }
             }
@@ -125,10 +117,10 @@ extension WriteSession {
         var ids: [UInt32] = []
         sorted.reserveCapacity(newItemNames.count)
         ids.reserveCapacity(newItemNames.count)
-        for (name, ordinal) in lookedUpNames {
-            let item = buffers.names[ordinal]
+        for ordinal in lookedUpNames {
+            let item = buffers.names[Int(ordinal)]
             if item >= firstNewItem && item != Self.unknownItem {
-                sorted.append(name)
+                sorted.append(buffers.names.name(Int(ordinal)))
                 ids.append(item)
             }
         }

@@ -83,8 +83,8 @@ struct WriteSession {
     var stagedBlocks: [(number: UInt32, block: TraceBlock)] = []
     /// Names of items created by this commit, in id order.
     var newItemNames: [InlineBytes] = []
-    /// The same names sorted, each with its ordinal.
-    var lookedUpNames: [(name: InlineBytes, ordinal: Int)] = []
+    /// The ordinals of those names, in name order.
+    var lookedUpNames: [Int32] = []
     let firstNewItem: UInt32
     /// Whether item ids may come from the process's cache (off when retrying after an ``ItemCacheCollision``).
     let useItemCache: Bool

@@ -49,8 +49,8 @@ struct CurrentKey: Hashable, Comparable {
     }
 }
 
-/// A day of `touched`. A `UInt32` key hashed with SipHash (a `Hasher` set up per change, ~1.5 % of `rastrod`'s
-/// samples); this one with ``FastHash``, like the other keys here.
+/// A day of `touched`, hashed with ``FastHash`` like the other keys here: a plain `UInt32` key is hashed with
+/// SipHash, a `Hasher` set up per change.
 struct TouchedDayKey: Hashable, Comparable {
     var day: UInt32
 

@@ -13,12 +13,7 @@ public struct NameBlock: Sendable {
 
     /// The index of `name`, or where it would be inserted.
     public func search(_ name: InlineBytes) -> (index: Int, found: Bool) {
-        var low = 0
-        var high = names.count
-        while low < high {
-            let middle = (low + high) / 2
-            if names[middle] < name { low = middle + 1 } else { high = middle }
-        }
+        let low = names.partitioningIndex { !($0 < name) }
         return (low, low < names.count && names[low] == name)
     }
 

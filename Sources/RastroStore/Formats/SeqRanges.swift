@@ -15,12 +15,7 @@ public struct SeqRanges: Sendable, Equatable {
     public func range(containing seq: UInt64) -> Int? {
         guard let last = ends.last else { return nil }
         if seq > last { return nil }  // The common case: a handheld's next scan.
-        var low = 0
-        var high = starts.count
-        while low < high {
-            let middle = (low + high) / 2
-            if ends[middle] < seq { low = middle + 1 } else { high = middle }
-        }
+        let low = ends.partitioningIndex { $0 >= seq }
         return low < starts.count && starts[low] <= seq ? low : nil
     }
 
@@ -36,12 +31,7 @@ public struct SeqRanges: Sendable, Equatable {
             }
             return
         }
-        var low = 0
-        var high = starts.count
-        while low < high {
-            let middle = (low + high) / 2
-            if ends[middle] < seq { low = middle + 1 } else { high = middle }
-        }
+        let low = ends.partitioningIndex { $0 >= seq }
         // Range `low` is the first ending at or after seq (and starts after it, since seq is absent).
         let joinsPrevious = low > 0 && ends[low - 1] &+ 1 == seq
         let joinsNext = low < starts.count && seq &+ 1 == starts[low]

@@ -109,15 +109,7 @@ extension TraceBlock {
         if scans.isEmpty { minimumTime = 0 }
         received.sort()
         // A binary search of the sorted table: a few dozen entries at most, where hashing for a dictionary cost more.
-        func receivedPosition(_ value: Int64) -> Int {
-            var low = 0
-            var high = received.count
-            while low < high {
-                let middle = (low + high) >> 1
-                if received[middle] < value { low = middle + 1 } else { high = middle }
-            }
-            return low
-        }
+        func receivedPosition(_ value: Int64) -> Int { received.partitioningIndex { $0 >= value } }
         let coordinateUnit = Self.unitValue(coordinateCode)
         let baseTime = minimumTime
         let baseReceived = received.first ?? 0
