@@ -199,6 +199,49 @@ struct ItemCacheTests {
         #expect(try store.read { try $0.counters() }.nextItem == 3)
     }
 
+    /// A large batch's unknown names are told apart by hash, then checked against every scan on the helper thread
+    /// while the writer looks them up: a hash column that merges twenty names is caught there (the block workers
+    /// check only the item cache's answers, and this store has none yet) and the commit is redone comparing names.
+    @Test func aLargeBatchsMergedNamesAreCaughtOnTheHelperThread() throws {
+        let directory = TemporaryDirectory()
+        let store = try Store(directory: directory.path)
+        var batch = ScanBatch()
+        let names = (0..<20).map { "GU-\($0)" }
+        let perName = 3_500
+        for seq in 0..<names.count * perName {
+            batch.append(
+                trackingID: names[seq % names.count], event: .inTransit,
+                scannedAt: StoreSmokeTests.t0 + Int64(seq) * 1_000, messenger: "M", workCenter: "C", device: "D",
+                seq: UInt64(seq + 1), receivedAt: StoreSmokeTests.t0 + 86_400_000)
+        }
+        batch.trackingHashes = Array(repeating: 42, count: batch.count)
+        #expect(batch.count >= 65_536)
+        #expect(try store.ingest(batch).accepted == names.count * perName)
+        #expect(try store.read { try $0.counters() }.nextItem == UInt32(names.count))
+        for (offset, name) in names.enumerated() {
+            let seqs = try #require(try store.read { try $0.trace(name) }).map(\.seq)
+            #expect(seqs == Array(stride(from: UInt64(offset + 1), through: UInt64(names.count * perName), by: names.count)))
+        }
+    }
+
+    /// The check of names given by hash alone: every scan with an ordinal is compared with that ordinal's name, in
+    /// the range asked, and scans without one (answered by the cache) are skipped.
+    @Test func namesMatchComparesEveryScanWithAnOrdinal() {
+        var batch = ScanBatch()
+        for name in ["GU-A", "GU-B", "GU-A", "GU-C"] {
+            batch.append(trackingID: name, event: .pickedUp, scannedAt: StoreSmokeTests.t0, messenger: "M", workCenter: "C", device: "D", seq: 1)
+        }
+        let names = ["GU-A", "GU-B"].map(InlineBytes.init)
+        func matches(_ ordinals: [Int32], _ range: Range<Int> = 0..<4) -> Bool {
+            ordinals.withUnsafeBufferPointer { BatchNames.namesMatch(names, ordinals: $0, in: batch, range: range) }
+        }
+        #expect(matches([0, 1, 0, -1]))
+        #expect(!matches([0, 1, 1, -1]))
+        #expect(!matches([0, 1, 0, 0]))
+        #expect(matches([0, 1, 1, -1], 0..<2))
+        #expect(!matches([1, 1, 0, -1], 0..<2))
+    }
+
     /// The writer sorts a batch's unknown names by their first sixteen bytes and length: the same order as comparing
     /// the names, for short names, long ones sharing those sixteen bytes, and prefixes of each other.
     @Test func namesSortByPrefixKeysAsTheyCompare() {

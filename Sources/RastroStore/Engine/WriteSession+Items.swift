@@ -52,7 +52,7 @@ extension WriteSession {
         defer { buffers.nameOrdinals = ordinals }
         lap(2)
         if !names.isEmpty {
-            try lookUpNames(&names)
+            try lookUpNamesAndCheck(&names, ordinals)
         }
         lap(3)
         // New ids for the names still unknown that a new scan names (a resend alone creates nothing), in the order the
@@ -73,6 +73,37 @@ extension WriteSession {
         }
         lap(4)
     }
+
+    /// Looks the batch's unknown names up and, when they were told apart by hash alone, checks every scan's name
+    /// against its ordinal's: a large batch checks on the helper thread while this one reads the database.
+    mutating func lookUpNamesAndCheck(_ names: inout BatchNames, _ ordinals: [Int32]) throws {
+        guard !names.exact else { return try lookUpNames(&names) }
+        let allNames = names.names
+        let batch = self.batch
+        var matches = true
+        if ordinals.count >= Self.helperCheckScans {
+            var failure: (any Error)? = nil
+            store.helper.run(
+                background: {
+                    matches = ordinals.withUnsafeBufferPointer {
+                        BatchNames.namesMatch(allNames, ordinals: $0, in: batch, range: 0..<batch.count)
+                    }
+                },
+                foreground: {
+                    do { try lookUpNames(&names) } catch { failure = error }
+                })
+            if let failure { throw failure }
+        } else {
+            try lookUpNames(&names)
+            matches = ordinals.withUnsafeBufferPointer {
+                BatchNames.namesMatch(allNames, ordinals: $0, in: batch, range: 0..<batch.count)
+            }
+        }
+        if !matches { throw ItemCacheCollision() }
+    }
+
+    /// Batches of at least this many scans check their names on the helper thread.
+    static var helperCheckScans: Int { 65_536 }
 
     /// Resolves names against the `names` database, walking its blocks in key order with one cursor.
     ///

@@ -14,21 +14,28 @@ extension WriteSession {
             clock = now
         }
         // (item, batch index) packed in one integer: sorting plain integers groups scans by item, in arrival order.
+        // Bit 31 marks a scan whose item came from the item cache, the one answer the block workers must check
+        // against the item's stored name (``WorkKey``); sorting on the item alone keeps it in place.
+        precondition(batch.count <= Int(WorkKey.indexMask) + 1, "a commit holds at most 2^31 scans")
         var keys = buffers.keys
         keys.removeAll(keepingCapacity: true)
-        for index in 0..<batch.count {
-            switch buffers.status[index] {
-            case .new:
-                keys.append(UInt64(buffers.items[index]) << 32 | UInt64(index))
-            case .stored:
-                if buffers.items[index] == Self.unknownItem {
-                    conflict(index, field: .trackingID, "device \(batch.string(batch.scans[index].device)) seq "
-                        + "\(batch.scans[index].seq) is already stored for another tracking id")
-                } else {
-                    keys.append(UInt64(buffers.items[index]) << 32 | UInt64(index))
+        buffers.nameOrdinals.withUnsafeBufferPointer { ordinals in
+            let cacheAnswered = ordinals.count == batch.count
+            for index in 0..<batch.count {
+                switch buffers.status[index] {
+                case .new:
+                    break
+                case .stored:
+                    if buffers.items[index] == Self.unknownItem {
+                        conflict(index, field: .trackingID, "device \(batch.string(batch.scans[index].device)) seq "
+                            + "\(batch.scans[index].seq) is already stored for another tracking id")
+                        continue
+                    }
+                default:
+                    continue
                 }
-            default:
-                break
+                let fromCache = !cacheAnswered || ordinals[index] < 0
+                keys.append(WorkKey.make(item: buffers.items[index], index: index, checksName: fromCache))
             }
         }
         RadixSort.sort(&keys, scratch: &buffers.sortScratch, presortedLowBits: 32)
@@ -148,11 +155,11 @@ extension WriteSession {
     ) {
         for position in range {
             let key = keys[position]
-            let index = Int(truncatingIfNeeded: key & 0xFFFF_FFFF)
+            let index = WorkKey.index(key)
             (output + position).initialize(
                 to: WorkScan(
-                    scan: stored[index], index: index, item: UInt32(truncatingIfNeeded: key >> 32),
-                    isStored: status[index] == .stored))
+                    scan: stored[index], index: index, item: WorkKey.item(key), isStored: status[index] == .stored,
+                    checksName: WorkKey.checksName(key)))
         }
     }
 

@@ -38,6 +38,31 @@ struct WorkScan {
     /// the gather's overlapping loads: read by the block workers, in item order, that one-byte status was a third of
     /// `updateItem`'s own time (`perf annotate`). It fits in the padding: 72 bytes either way.
     var isStored: Bool
+    /// Its item came from the item cache, a 64-bit hash's answer: the block worker checks it against the item's name
+    /// (every other answer compared names already). Also in the padding.
+    var checksName: Bool
+}
+
+/// The sort key of the block phase's work: item id in the high 32 bits, then whether the scan's item must be checked
+/// (bit 31), then its batch index (31 bits). Radix-sorting these on the item alone groups the scans by item, each
+/// item's in arrival order.
+enum WorkKey {
+    static var indexMask: UInt64 { 0x7FFF_FFFF }
+    static var checkBit: UInt64 { 0x8000_0000 }
+
+    @inline(__always)
+    static func make(item: UInt32, index: Int, checksName: Bool) -> UInt64 {
+        UInt64(item) << 32 | (checksName ? checkBit : 0) | UInt64(truncatingIfNeeded: index)
+    }
+
+    @inline(__always)
+    static func item(_ key: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: key >> 32) }
+
+    @inline(__always)
+    static func index(_ key: UInt64) -> Int { Int(truncatingIfNeeded: key & indexMask) }
+
+    @inline(__always)
+    static func checksName(_ key: UInt64) -> Bool { key & checkBit != 0 }
 }
 
 /// Where a scan of the batch stands during a commit.
