@@ -14,9 +14,9 @@ extension WriteSession {
             clock = now
         }
         // (item, batch index) packed in one integer: sorting plain integers groups scans by item, in arrival order.
-        // Bit 31 marks a scan whose item came from the item cache, the one answer the block workers must check
-        // against the item's stored name (``WorkKey``); sorting on the item alone keeps it in place.
-        precondition(batch.count <= Int(WorkKey.indexMask) + 1, "a commit holds at most 2^31 scans")
+        // The lowest bit marks a scan whose item came from the item cache, the one answer the block workers must
+        // check against the item's stored name (``WorkKey``).
+        precondition(batch.count <= WorkKey.maximumIndex + 1, "a commit holds at most 2^31 scans")
         var keys = buffers.keys
         keys.removeAll(keepingCapacity: true)
         buffers.nameOrdinals.withUnsafeBufferPointer { ordinals in

@@ -43,26 +43,26 @@ struct WorkScan {
     var checksName: Bool
 }
 
-/// The sort key of the block phase's work: item id in the high 32 bits, then whether the scan's item must be checked
-/// (bit 31), then its batch index (31 bits). Radix-sorting these on the item alone groups the scans by item, each
-/// item's in arrival order.
+/// The sort key of the block phase's work: item id in the high 32 bits, the scan's batch index in the next 31, and
+/// in the lowest bit whether the scan's item must be checked. The low 32 bits ascend with the index, so keys appended
+/// in batch order keep ``RadixSort``'s promise (`presortedLowBits: 32`): sorting groups the scans by item, each item's
+/// in arrival order.
 enum WorkKey {
-    static var indexMask: UInt64 { 0x7FFF_FFFF }
-    static var checkBit: UInt64 { 0x8000_0000 }
+    static var maximumIndex: Int { 0x7FFF_FFFF }
 
     @inline(__always)
     static func make(item: UInt32, index: Int, checksName: Bool) -> UInt64 {
-        UInt64(item) << 32 | (checksName ? checkBit : 0) | UInt64(truncatingIfNeeded: index)
+        UInt64(item) << 32 | UInt64(truncatingIfNeeded: index) << 1 | (checksName ? 1 : 0)
     }
 
     @inline(__always)
     static func item(_ key: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: key >> 32) }
 
     @inline(__always)
-    static func index(_ key: UInt64) -> Int { Int(truncatingIfNeeded: key & indexMask) }
+    static func index(_ key: UInt64) -> Int { Int(truncatingIfNeeded: (key & 0xFFFF_FFFF) >> 1) }
 
     @inline(__always)
-    static func checksName(_ key: UInt64) -> Bool { key & checkBit != 0 }
+    static func checksName(_ key: UInt64) -> Bool { key & 1 != 0 }
 }
 
 /// Where a scan of the batch stands during a commit.
