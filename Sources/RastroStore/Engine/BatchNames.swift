@@ -52,6 +52,10 @@ struct BatchNames {
         hasNewScan.removeAll(keepingCapacity: true)
     }
 
+    /// Loads the first slot ``ordinal(ofScan:hash:in:unknown:)`` reads, for its cache line.
+    @inline(__always)
+    func touch(hash: UInt64) -> UInt64 { slots[Int(truncatingIfNeeded: hash) & mask].hash }
+
     /// The ordinal of the name of scan `index` (whose hash is `hash`), added with an unknown item if absent.
     @inline(__always)
     mutating func ordinal(ofScan index: Int, hash: UInt64, in batch: ScanBatch, unknown: UInt32) -> Int32 {

@@ -51,6 +51,13 @@ struct ItemCache {
         }
     }
 
+    /// Loads the first slots a lookup of `hash` reads, for their cache lines (see ``WriteSession/resolveItems()``).
+    @inline(__always)
+    func touch(hash: UInt64) -> UInt64 {
+        let index = Int(truncatingIfNeeded: hash) & mask
+        return young[index].hash ^ old[index].hash
+    }
+
     /// The item of a hashed tracking id, if cached.
     @inline(__always)
     mutating func lookup(hash: UInt64) -> UInt32? {
