@@ -34,6 +34,10 @@ struct DeltaTableTests {
         #expect(Self.flatten(grouped) == Self.expected(additions))
         table.removeAll()
         #expect(table.grouped().isEmpty)
+        // Emptied, the table keeps its size; stale entries must not answer for the keys added next.
+        let again = Self.additions(seed: seed &+ 50, count: count / 2, keys: keys + 3)
+        for (key, change) in again { table.add(key, change) }
+        #expect(Self.flatten(table.grouped()) == Self.expected(again))
     }
 
     @Test(arguments: [(UInt64(6), 0, 40), (7, 40, 0), (8, 2_000, 1_500), (9, 3, 3)])
