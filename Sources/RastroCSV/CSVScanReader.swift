@@ -24,7 +24,7 @@ public final class CSVScanReader {
     var validator: ScanValidator
     let maximumRecordBytes: Int
     var columnOfField: [Int] = []
-    var fields: [FieldRange] = []
+    var fields: FieldRanges
     var startOfStream = true
     var skippingLongRecord = false
     /// Holds unescaped copies of quoted fields with doubled quotes; one record's worth, allocated once.
@@ -52,10 +52,13 @@ public final class CSVScanReader {
         self.validator = validator
         self.maximumRecordBytes = validator.limits.csvRecordBytes
         scratch = .allocate(byteCount: validator.limits.csvRecordBytes + 16, alignment: 8)
-        fields.reserveCapacity(32)
+        fields = FieldRanges(maximumRecordBytes: validator.limits.csvRecordBytes)
     }
 
-    deinit { scratch.deallocate() }
+    deinit {
+        scratch.deallocate()
+        fields.deallocate()
+    }
 
     /// Reads as many complete records of `chunk` as fit in `maximumScans` more scans of `batch`.
     ///
@@ -291,7 +294,7 @@ public final class CSVScanReader {
 
     /// Tokenises one record starting at `start` into `fields`.
     func scanRecord(_ base: UnsafeRawPointer, _ count: Int, from start: Int, delimiter: UInt8, isFinal: Bool) -> Scanned {
-        fields.removeAll(keepingCapacity: true)
+        fields.removeAll()
         let quote = UInt8(ascii: "\"")
         let lineFeed = UInt8(ascii: "\n")
         let carriageReturn = UInt8(ascii: "\r")

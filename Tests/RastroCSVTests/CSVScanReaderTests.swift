@@ -181,6 +181,22 @@ struct CSVScanReaderTests {
         }
     }
 
+    /// Records made only of delimiters hold the most fields a record can: one more than its bytes. At the length
+    /// limit they are refused for their field count, past it for their length, and the rows around them are read.
+    @Test(arguments: [nil, 7] as [Int?])
+    func recordsOfNothingButDelimitersAtAndPastTheLimit(chunkSize: Int?) throws {
+        var limits = Limits()
+        limits.csvRecordBytes = 100
+        let text = header + goodRow + String(repeating: ",", count: 99) + "\n" + String(repeating: "\"\",", count: 60)
+            + "\n" + String(repeating: ",", count: 150) + "\n" + goodRow
+        let (batch, rejects, _) = try readCSV(text, chunkSize: chunkSize, limits: limits)
+        #expect(rejects.map(\.line) == [3, 4, 5])
+        #expect(rejects[0].reason.contains("the record has 100 fields; the header has 10"))
+        #expect(rejects[1].reason.contains("longer than 100 bytes"))
+        #expect(rejects[2].reason.contains("longer than 100 bytes"))
+        #expect(batch.scans.map(\.source) == [2, 6])
+    }
+
     @Test(arguments: [
         ("tracking_id,event,scanned_at\nGU1,delivered,2026-09-01T10:00:00Z\n", "messenger, work_center, device, seq"),
         ("tracking_id,tracking_id,event,scanned_at,messenger,work_center,device,seq\n", "appears twice"),
