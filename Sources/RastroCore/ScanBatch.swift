@@ -93,6 +93,30 @@ public struct ScanBatch: Sendable {
         return span
     }
 
+    /// Copies four identifiers into the arena with one append, and returns their spans: a scan's tracking id,
+    /// messenger, work centre and device, which four appends each paid a uniqueness and a capacity check for.
+    @inlinable
+    public mutating func store(
+        _ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer, _ third: UnsafeRawBufferPointer,
+        _ fourth: UnsafeRawBufferPointer
+    ) -> (ByteSpan, ByteSpan, ByteSpan, ByteSpan) {
+        let start = bytes.count
+        let total = first.count + second.count + third.count + fourth.count
+        bytes.append(contentsOf: repeatElement(0, count: total))
+        var offset = start
+        @inline(__always) func put(_ source: UnsafeRawBufferPointer, _ target: UnsafeMutableRawBufferPointer) -> ByteSpan {
+            let span = ByteSpan(offset: UInt32(offset), length: UInt32(source.count))
+            if let base = source.baseAddress, source.count > 0 {
+                (target.baseAddress! + offset).copyMemory(from: base, byteCount: source.count)
+            }
+            offset += source.count
+            return span
+        }
+        return bytes.withUnsafeMutableBytes { target in
+            (put(first, target), put(second, target), put(third, target), put(fourth, target))
+        }
+    }
+
     /// Calls `body` with the bytes of a span.
     @inlinable
     public func withBytes<Result>(_ span: ByteSpan, _ body: (UnsafeRawBufferPointer) throws -> Result) rethrows

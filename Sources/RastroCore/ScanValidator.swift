@@ -248,10 +248,7 @@ public struct ScanValidator: Sendable {
         hasLocation: Bool, source: UInt32, to batch: inout ScanBatch
     ) {
         if hashesTrackingIDs { batch.trackingHashes.append(InlineBytes(trackingID).trackingHash) }
-        let trackingSpan = batch.store(trackingID)
-        let messengerSpan = batch.store(messenger)
-        let centerSpan = batch.store(workCenter)
-        let deviceSpan = batch.store(device)
+        let (trackingSpan, messengerSpan, centerSpan, deviceSpan) = batch.store(trackingID, messenger, workCenter, device)
         let reasonSpan: ByteSpan
         if let canonicalReason {
             reasonSpan = canonicalReason.withBytes { batch.store($0) }
