@@ -6,12 +6,13 @@ import RastroCore
 /// up) and showed as 6% of an import's CPU. This table reuses the 64-bit hashes the writer already computed for
 /// ``ItemCache``. Open addressing over flat 16-byte slots, kept at most half full, reused between commits.
 ///
-/// With `exact` off, equal hashes are taken as equal names, as the item cache does, and then ``namesMatch(_:in:)``
-/// checks every scan's name against its ordinal's in batch order (on the helper thread, while the writer looks the
-/// names up); a mismatch retries the commit with `exact` on, where a hash match is confirmed by comparing the names
-/// as they are added (with the copy taken when the name was added; reading the first scan's name in the batch
-/// instead, at random, cost 40 ns per scan). Comparing there, on the writer, cost 30-40 ns per scan of an import;
-/// leaving the check to the block workers, which read the names in item order, at random, cost them more.
+/// With `exact` off, equal hashes are taken as equal names, as the item cache does, and
+/// ``namesMatch(_:ordinals:in:range:)`` then checks every scan's name against its ordinal's in batch order (on the
+/// helper thread, while the writer looks the names up). A mismatch retries the commit with `exact` on, where a hash
+/// match is confirmed by comparing the names as they are added, with the copy taken when the name was added (reading
+/// the first scan's name in the batch instead, at random, cost 40 ns per scan). Comparing them so in every commit
+/// cost the writer 30–40 ns per scan of an import; leaving the check to the block workers, which read the names in
+/// item order, at random, cost them more.
 struct BatchNames {
     struct Slot {
         var hash: UInt64 = 0

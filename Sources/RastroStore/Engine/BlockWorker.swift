@@ -194,10 +194,10 @@ final class BlockWorker: @unchecked Sendable {
     /// Item ids may come from a cache of hashes: every scan so answered must name the item it was given.
     ///
     /// Only those scans are read (``WorkScan/checksName``): the write session checked the others in batch order
-    /// (``BatchNames/namesMatch(_:ordinals:in:range:)``), where the reads are sequential. The names are read from the batch here, on the two workers, rather
-    /// than carried in `WorkScan` through the serial gather. The scans come in item order, so each read is a cache
-    /// miss somewhere in the batch: a loop that does nothing else lets the processor overlap those misses, which the
-    /// per-item work between them did not.
+    /// (``BatchNames/namesMatch(_:ordinals:in:range:)``), where the reads are sequential. The names are read from the
+    /// batch here, on the two workers, rather than carried in `WorkScan` through the serial gather. The scans come in
+    /// item order, so each read is a cache miss somewhere in the batch: a loop that does nothing else lets the
+    /// processor overlap those misses, which the per-item work between them did not.
     func checkNames(_ group: ArraySlice<WorkScan>, _ oldBlock: TraceBlock) throws {
         let matches = batch.bytes.withUnsafeBytes { bytes in
             batch.scans.withUnsafeBufferPointer { scans in

@@ -19,24 +19,24 @@ extension WriteSession {
         precondition(batch.count <= WorkKey.maximumIndex + 1, "a commit holds at most 2^31 scans")
         var keys = buffers.keys
         keys.removeAll(keepingCapacity: true)
-        buffers.nameOrdinals.withUnsafeBufferPointer { ordinals in
-            let cacheAnswered = ordinals.count == batch.count
-            for index in 0..<batch.count {
-                switch buffers.status[index] {
-                case .new:
-                    break
-                case .stored:
-                    if buffers.items[index] == Self.unknownItem {
-                        conflict(index, field: .trackingID, "device \(batch.string(batch.scans[index].device)) seq "
-                            + "\(batch.scans[index].seq) is already stored for another tracking id")
-                        continue
-                    }
-                default:
+        // -1: the item cache answered (``resolveItems()``); an array of another length checks every scan.
+        let ordinals = buffers.nameOrdinals
+        let cacheAnswered = ordinals.count == batch.count
+        for index in 0..<batch.count {
+            switch buffers.status[index] {
+            case .new:
+                break
+            case .stored:
+                if buffers.items[index] == Self.unknownItem {
+                    conflict(index, field: .trackingID, "device \(batch.string(batch.scans[index].device)) seq "
+                        + "\(batch.scans[index].seq) is already stored for another tracking id")
                     continue
                 }
-                let fromCache = !cacheAnswered || ordinals[index] < 0
-                keys.append(WorkKey.make(item: buffers.items[index], index: index, checksName: fromCache))
+            default:
+                continue
             }
+            let fromCache = !cacheAnswered || ordinals[index] < 0
+            keys.append(WorkKey.make(item: buffers.items[index], index: index, checksName: fromCache))
         }
         RadixSort.sort(&keys, scratch: &buffers.sortScratch, presortedLowBits: 32)
         // Gather what the block phase needs into item order in one tight loop: its random reads of the batch are
