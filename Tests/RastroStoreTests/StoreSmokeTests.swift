@@ -224,6 +224,22 @@ struct ItemCacheTests {
         }
     }
 
+    /// A commit's items inserted in one call (hashed and touched by chunks) leave the cache as inserting them one by
+    /// one does, across generation swaps: the same answers, the same misses.
+    @Test(arguments: [0, 1, 31, 32, 33, 100, 1_000])
+    func insertingACommitsItemsAtOnceMatchesOneByOne(count: Int) {
+        let entries = (0..<count).map { (name: InlineBytes("GU\($0 * 7919)"), id: UInt32($0)) }
+        var together = ItemCache(capacity: 64)
+        var oneByOne = ItemCache(capacity: 64)
+        together.insert(entries)
+        for (name, id) in entries { oneByOne.insert(name, id) }
+        for (name, _) in entries + [(name: InlineBytes("GU-NEVER"), id: 0)] {
+            let hash = ItemCache.hash(name)
+            #expect(together.lookup(hash: hash) == oneByOne.lookup(hash: hash), "\(name)")
+        }
+        if count > 0 { #expect(together.lookup(hash: ItemCache.hash(entries[count - 1].name)) == UInt32(count - 1)) }
+    }
+
     /// The check of names given by hash alone: every scan with an ordinal is compared with that ordinal's name, in
     /// the range asked, and scans without one (answered by the cache) are skipped.
     @Test func namesMatchComparesEveryScanWithAnOrdinal() {

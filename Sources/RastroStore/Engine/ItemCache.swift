@@ -71,6 +71,28 @@ struct ItemCache {
         insert(hash: hasher.hash(name), item)
     }
 
+    /// Inserts a commit's items: each chunk of 32 hashed and its slots touched first, in a loop of independent loads,
+    /// so that the inserts' misses overlap (see ``WriteSession/resolveItems()``).
+    mutating func insert(_ entries: [(name: InlineBytes, id: UInt32)]) {
+        var hashes: [UInt64] = []
+        hashes.reserveCapacity(32)
+        var touched: UInt64 = 0
+        var chunk = 0
+        while chunk < entries.count {
+            let end = min(chunk + 32, entries.count)
+            hashes.removeAll(keepingCapacity: true)
+            for index in chunk..<end {
+                let hash = hasher.hash(entries[index].name)
+                hashes.append(hash)
+                touched ^= young[Int(truncatingIfNeeded: hash) & mask].hash
+            }
+            for index in chunk..<end { insert(hash: hashes[index - chunk], entries[index].id) }
+            chunk = end
+        }
+        // Keeps the touching loads: only their cache lines matter.
+        if touched == 0x5EED_5EED_5EED_5EED { hashes.reserveCapacity(0) }
+    }
+
     mutating func insert(hash: UInt64, _ item: UInt32) {
         if youngCount >= capacity / 2 {
             swap(&young, &old)

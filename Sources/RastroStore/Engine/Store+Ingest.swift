@@ -166,7 +166,7 @@ extension Store {
         for (slot, entries) in staged.entities.enumerated() {
             for (name, id) in entries { entityIDs[slot][name] = id }
         }
-        for (name, id) in staged.items { itemCache.insert(name, id) }
+        itemCache.insert(staged.items)
         for (number, block) in staged.blocks { blockCache.insert(number, block) }
         if staged.commits > 0 { lastCommit = staged.commits }
         return responses
