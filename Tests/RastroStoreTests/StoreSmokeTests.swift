@@ -108,6 +108,17 @@ struct StoreSmokeTests {
 
 @Suite("Item cache")
 struct ItemCacheTests {
+    /// Where every scan landed: each tracking id's stored seqs in timeline order, and how many items the store has.
+    static func expectPlacement(
+        in store: Store, _ seqs: [(name: String, seqs: [UInt64])], items: UInt32,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        for (name, expected) in seqs {
+            #expect(try store.read { try $0.trace(name) }?.map(\.seq) == expected, "\(name)", sourceLocation: sourceLocation)
+        }
+        #expect(try store.read { try $0.counters() }.nextItem == items, sourceLocation: sourceLocation)
+    }
+
     /// A wrong cached answer (what a 64-bit hash collision would produce) is caught against the stored name and the
     /// commit is redone from the database: the scan lands on its own item.
     @Test func aPoisonedCacheEntryIsDetectedAndTheCommitRetried() throws {
@@ -144,10 +155,7 @@ struct ItemCacheTests {
         second.append(trackingID: "GU-C", event: .inTransit, scannedAt: StoreSmokeTests.t0 + 600_000, messenger: "M", workCenter: "C", device: "D", seq: 5, receivedAt: StoreSmokeTests.t0)
         second.append(trackingID: "GU-B", event: .received, scannedAt: StoreSmokeTests.t0 + 600_000, messenger: "M", workCenter: "C", device: "D", seq: 6, receivedAt: StoreSmokeTests.t0)
         #expect(try store.ingest(second).accepted == 2)
-        #expect(try store.read { try $0.trace("GU-A") }?.map(\.seq) == [1, 3])
-        #expect(try store.read { try $0.trace("GU-B") }?.map(\.seq) == [2, 6])
-        #expect(try store.read { try $0.trace("GU-C") }?.map(\.seq) == [4, 5])
-        #expect(try store.read { try $0.counters() }.nextItem == 3)
+        try Self.expectPlacement(in: store, [("GU-A", [1, 3]), ("GU-B", [2, 6]), ("GU-C", [4, 5])], items: 3)
     }
 
     /// The store's validator hashes tracking ids where it parses them, and the writer reads those hashes instead of
@@ -193,10 +201,7 @@ struct ItemCacheTests {
             batch.trackingHashes = Array(repeating: 42, count: batch.count)
             #expect(try store.ingest(batch).accepted == 3)
         }
-        #expect(try store.read { try $0.trace("GU-A") }?.map(\.seq) == [1, 4])
-        #expect(try store.read { try $0.trace("GU-B") }?.map(\.seq) == [2, 5])
-        #expect(try store.read { try $0.trace("GU-C") }?.map(\.seq) == [3, 6])
-        #expect(try store.read { try $0.counters() }.nextItem == 3)
+        try Self.expectPlacement(in: store, [("GU-A", [1, 4]), ("GU-B", [2, 5]), ("GU-C", [3, 6])], items: 3)
     }
 
     /// A large batch's unknown names are told apart by hash, then checked against every scan on the helper thread

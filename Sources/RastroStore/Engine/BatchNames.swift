@@ -53,7 +53,7 @@ struct BatchNames {
         hasNewScan.removeAll(keepingCapacity: true)
     }
 
-    /// Loads the first slot ``ordinal(ofScan:hash:in:unknown:)`` reads, for its cache line.
+    /// Loads the first slot ``ordinal(ofScan:hash:in:unknown:)`` reads, for its cache line (``CacheTouch``).
     @inline(__always)
     func touch(hash: UInt64) -> UInt64 { slots[Int(truncatingIfNeeded: hash) & mask].hash }
 

@@ -51,7 +51,7 @@ struct ItemCache {
         }
     }
 
-    /// Loads the first slots a lookup of `hash` reads, for their cache lines (see ``WriteSession/resolveItems()``).
+    /// Loads the first slots a lookup of `hash` reads, for their cache lines (``CacheTouch``).
     @inline(__always)
     func touch(hash: UInt64) -> UInt64 {
         let index = Int(truncatingIfNeeded: hash) & mask
@@ -71,15 +71,14 @@ struct ItemCache {
         insert(hash: hasher.hash(name), item)
     }
 
-    /// Inserts a commit's items: each chunk of 32 hashed and its slots touched first, in a loop of independent loads,
-    /// so that the inserts' misses overlap (see ``WriteSession/resolveItems()``).
+    /// Inserts a commit's items: each chunk hashed and its slots touched first (``CacheTouch``), then inserted.
     mutating func insert(_ entries: [(name: InlineBytes, id: UInt32)]) {
         var hashes: [UInt64] = []
-        hashes.reserveCapacity(32)
+        hashes.reserveCapacity(CacheTouch.chunk)
         var touched: UInt64 = 0
         var chunk = 0
         while chunk < entries.count {
-            let end = min(chunk + 32, entries.count)
+            let end = min(chunk + CacheTouch.chunk, entries.count)
             hashes.removeAll(keepingCapacity: true)
             for index in chunk..<end {
                 let hash = hasher.hash(entries[index].name)
@@ -89,8 +88,7 @@ struct ItemCache {
             for index in chunk..<end { insert(hash: hashes[index - chunk], entries[index].id) }
             chunk = end
         }
-        // Keeps the touching loads: only their cache lines matter.
-        if touched == 0x5EED_5EED_5EED_5EED { hashes.reserveCapacity(0) }
+        CacheTouch.keep(touched)
     }
 
     mutating func insert(hash: UInt64, _ item: UInt32) {

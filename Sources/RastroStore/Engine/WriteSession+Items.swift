@@ -23,16 +23,14 @@ extension WriteSession {
         store.itemCache.hasher.appendHashes(of: batch, to: &hashes)
         lap(0)
         var unknown = count
-        // The probes below read hash tables at random, one cache miss each. Each chunk of scans first touches the
-        // slots it will probe in a loop of independent loads, so that their misses overlap; the probing loop, whose
-        // branches and inserts serialise it, then finds the lines in the level-1 cache.
+        // Both tables below are probed by chunks whose slots are touched first (``CacheTouch``).
         var touched: UInt64 = 0
         if useItemCache {
             var cache = store.itemCache
             store.itemCache = ItemCache(capacity: 0)  // A placeholder while `cache` is mutated uniquely.
             var chunk = 0
             while chunk < count {
-                let end = min(chunk + Self.touchChunk, count)
+                let end = min(chunk + CacheTouch.chunk, count)
                 for index in chunk..<end { touched ^= cache.touch(hash: hashes[index]) }
                 for index in chunk..<end {
                     if let item = cache.lookup(hash: hashes[index]) {
@@ -55,7 +53,7 @@ extension WriteSession {
         ordinals.append(contentsOf: repeatElement(-1, count: count))
         var chunk = 0
         while chunk < count {
-            let end = min(chunk + Self.touchChunk, count)
+            let end = min(chunk + CacheTouch.chunk, count)
             for index in chunk..<end where buffers.items[index] == Self.unknownItem {
                 touched ^= names.touch(hash: hashes[index])
             }
@@ -66,8 +64,7 @@ extension WriteSession {
             }
             chunk = end
         }
-        // Keeps the touching loads: their value is never needed, only their cache lines.
-        if touched == 0x5EED_5EED_5EED_5EED { phases.itemParts[2] += 0 }
+        CacheTouch.keep(touched)
         buffers.hashes = hashes
         defer { buffers.nameOrdinals = ordinals }
         lap(2)
@@ -100,30 +97,24 @@ extension WriteSession {
         guard !names.exact else { return try lookUpNames(&names) }
         let allNames = names.names
         let batch = self.batch
-        var matches = true
-        if ordinals.count >= Self.helperCheckScans {
-            var failure: (any Error)? = nil
-            store.helper.run(
-                background: {
-                    matches = ordinals.withUnsafeBufferPointer {
-                        BatchNames.namesMatch(allNames, ordinals: $0, in: batch, range: 0..<batch.count)
-                    }
-                },
-                foreground: {
-                    do { try lookUpNames(&names) } catch { failure = error }
-                })
-            if let failure { throw failure }
-        } else {
-            try lookUpNames(&names)
-            matches = ordinals.withUnsafeBufferPointer {
+        let check = {
+            ordinals.withUnsafeBufferPointer {
                 BatchNames.namesMatch(allNames, ordinals: $0, in: batch, range: 0..<batch.count)
             }
         }
+        var matches = true
+        if ordinals.count >= Self.helperCheckScans {
+            var failure: (any Error)? = nil
+            store.helper.run(background: { matches = check() }) {
+                do { try lookUpNames(&names) } catch { failure = error }
+            }
+            if let failure { throw failure }
+        } else {
+            try lookUpNames(&names)
+            matches = check()
+        }
         if !matches { throw ItemCacheCollision() }
     }
-
-    /// Scans whose table slots are touched ahead of probing them (``resolveItems()``).
-    static var touchChunk: Int { 32 }
 
     /// Batches of at least this many scans check their names on the helper thread.
     static var helperCheckScans: Int { 65_536 }

@@ -19,9 +19,9 @@ extension WriteSession {
         precondition(batch.count <= WorkKey.maximumIndex + 1, "a commit holds at most 2^31 scans")
         var keys = buffers.keys
         keys.removeAll(keepingCapacity: true)
-        // -1: the item cache answered (``resolveItems()``); an array of another length checks every scan.
+        // -1: the item cache answered (``resolveItems()``).
         let ordinals = buffers.nameOrdinals
-        let cacheAnswered = ordinals.count == batch.count
+        precondition(ordinals.count == batch.count, "resolveItems gives every scan a name ordinal or -1")
         for index in 0..<batch.count {
             switch buffers.status[index] {
             case .new:
@@ -35,8 +35,7 @@ extension WriteSession {
             default:
                 continue
             }
-            let fromCache = !cacheAnswered || ordinals[index] < 0
-            keys.append(WorkKey.make(item: buffers.items[index], index: index, checksName: fromCache))
+            keys.append(WorkKey.make(item: buffers.items[index], index: index, checksName: ordinals[index] < 0))
         }
         RadixSort.sort(&keys, scratch: &buffers.sortScratch, presortedLowBits: 32)
         // Gather what the block phase needs into item order in one tight loop: its random reads of the batch are

@@ -108,7 +108,8 @@ struct WriteSession {
     var stagedBlocks: [(number: UInt32, block: TraceBlock)] = []
     /// Names of items created by this commit, in id order.
     var newItemNames: [InlineBytes] = []
-    /// The ordinals of those names, in name order.
+    /// The ordinals (in the batch's ``BatchNames``) of the names looked up in `names`, in name order: the new ones
+    /// among them are what ``insertNames()`` inserts.
     var lookedUpNames: [Int32] = []
     let firstNewItem: UInt32
     /// Whether item ids may come from the process's cache (off when retrying after an ``ItemCacheCollision``).
