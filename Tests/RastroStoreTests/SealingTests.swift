@@ -34,6 +34,23 @@ struct SealingTests {
         #expect(latestBlock == UInt32((item - 1) >> 8))
         #expect(counters.sealedBelow == latestBlock - WriteSession.hotBlocks + 1)
         #expect(counters.cellsSealedBelow == counters.newestDay - WriteSession.coldDays)
+        // These blocks were never touched after their first commit, so the sealer, not a block worker, sealed them.
+        // Each must decode, from what is stored, to the scans it was given.
+        try store.read { reader in
+            for number in UInt32(0)..<counters.sealedBelow {
+                let sealed = try reader.transaction.withValue(reader.databases.items, Key.uint32(number)) {
+                    TraceBlock.isSealed($0)
+                }
+                #expect(sealed == true, "block \(number) is not sealed")
+                let block = try #require(try reader.block(containing: number << TraceBlock.itemShift))
+                #expect(block.itemCount == TraceBlock.capacity)
+                for index in 0..<block.itemCount {
+                    let item = Int(block.firstItem) + index
+                    #expect(block.names[index].string == "GU\(1_000_000 + item)")
+                    #expect(block.timeline(index).map(\.seq) == [UInt64(item + 1)], "item \(item)")
+                }
+            }
+        }
     }
 
     /// The block sealer takes a block leaving the hot window from the decoded-block cache when it is there, instead

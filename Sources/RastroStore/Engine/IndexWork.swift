@@ -185,14 +185,15 @@ final class IndexWork: @unchecked Sendable {
         combined.reserveCapacity(packed.count)
         var index = 0
         while index < packed.count {
-            let group = packed[index] >> 1
+            let group = DurationChange.group(packed[index])
             var count: Int64 = 0
-            while index < packed.count && packed[index] >> 1 == group {
-                count += packed[index] & 1 == 1 ? 1 : -1
+            while index < packed.count && DurationChange.group(packed[index]) == group {
+                count += DurationChange.isAdd(packed[index]) ? 1 : -1
                 index += 1
             }
             if count != 0 {
-                combined.append(HistogramCell(key: UInt32(group >> 31), bin: UInt16(truncatingIfNeeded: group), count: count))
+                combined.append(
+                    HistogramCell(key: DurationChange.key(ofGroup: group), bin: DurationChange.bin(ofGroup: group), count: count))
             }
         }
         if combined.isEmpty { return Result() }

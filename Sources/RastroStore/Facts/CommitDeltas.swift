@@ -72,8 +72,8 @@ struct CurrentChange {
 struct CommitDeltas {
     var cells = DeltaTable<CellKey, CellChange>()
     var dayStates: [DayStateKey: (entries: Int64, exits: Int64)] = [:]
-    /// Per histogram set, its count changes packed as `key << 32 | bin << 1 | (+1 ? 1 : 0)`: sorting the integers
-    /// groups them by (key, bin) with no comparator closure.
+    /// Per histogram set, its count changes packed by ``DurationChange``: sorting the integers groups them by
+    /// (key, bin) with no comparator closure.
     var durations = DeltaTable<DurationSetKey, UInt64>()
     var current = DeltaTable<CurrentKey, CurrentChange>()
     /// Per day, `item << 8 | events` for each item whose events that day changed (events only ever gain bits).
@@ -149,13 +149,40 @@ struct CommitDeltas {
         let from = UInt8(slot / Event.count)
         let to = UInt8(slot % Event.count)
         let bin = UInt16(DurationBins.bin(fact.durationMilliseconds))
-        let binAndSign = UInt64(bin) << 1 | (sign > 0 ? 1 : 0)
+        let isAdd = sign > 0
         durations.add(
-            DurationSetKey(from: from, to: to, day: fact.day, kind: DurationHistograms.byCenter), UInt64(fact.center) << 32 | binAndSign)
+            DurationSetKey(from: from, to: to, day: fact.day, kind: DurationHistograms.byCenter),
+            DurationChange.pack(key: fact.center, bin: bin, isAdd: isAdd))
         durations.add(
             DurationSetKey(from: from, to: to, day: fact.day, kind: DurationHistograms.byMessenger),
-            UInt64(fact.messenger) << 32 | binAndSign)
+            DurationChange.pack(key: fact.messenger, bin: bin, isAdd: isAdd))
     }
+}
+
+/// One duration histogram's count change as one integer, `key << 17 | bin << 1 | (+1 ? 1 : 0)`: integers sort as
+/// (key, bin) pairs, and a change's group (its histogram cell) is the integer shifted right once.
+///
+/// The bits sit as low as they fit because the radix sort passes only over 11-bit digits whose bits vary: bins take
+/// 12 bits and keys (centre or messenger ids) rarely more than 12, so a change takes 3 passes. With the key at bit
+/// 32, as it first was, a digit straddled bit 32 and the same sort took 4 or 5.
+enum DurationChange {
+    @inline(__always)
+    static func pack(key: UInt32, bin: UInt16, isAdd: Bool) -> UInt64 {
+        UInt64(key) << 17 | UInt64(bin) << 1 | (isAdd ? 1 : 0)
+    }
+
+    /// The histogram cell of a packed change: equal for the changes of one (key, bin).
+    @inline(__always)
+    static func group(_ packed: UInt64) -> UInt64 { packed >> 1 }
+
+    @inline(__always)
+    static func isAdd(_ packed: UInt64) -> Bool { packed & 1 == 1 }
+
+    @inline(__always)
+    static func key(ofGroup group: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: group >> 16) }
+
+    @inline(__always)
+    static func bin(ofGroup group: UInt64) -> UInt16 { UInt16(truncatingIfNeeded: group) }
 }
 
 /// A commit's index changes grouped by key, keys ascending: what the writer applies.
