@@ -258,27 +258,32 @@ final class BlockWorker: @unchecked Sendable {
         }
         merged.removeAll(keepingCapacity: true)
         origin.removeAll(keepingCapacity: true)
+        // Stored scans are copied a run at a time (usually one run: new scans mostly come after every stored one),
+        // not one `append` each, which checks the array's uniqueness every time.
         var oldPosition = old.startIndex
         for (scan, index) in pending {
-            while oldPosition < old.endIndex && old[oldPosition].scannedAt <= scan.scannedAt {
-                merged.append(old[oldPosition])
-                origin.append(oldPosition - old.startIndex)
-                oldPosition += 1
-            }
+            var runEnd = oldPosition
+            while runEnd < old.endIndex && old[runEnd].scannedAt <= scan.scannedAt { runEnd += 1 }
+            appendStored(old, oldPosition..<runEnd)
+            oldPosition = runEnd
             merged.append(scan)
             origin.append(-1)
             status[index] = .accepted
             report.accepted += 1
         }
-        while oldPosition < old.endIndex {
-            merged.append(old[oldPosition])
-            origin.append(oldPosition - old.startIndex)
-            oldPosition += 1
-        }
+        appendStored(old, oldPosition..<old.endIndex)
         before.derive(old, item: item, zone: &zone)
         after.derive(merged[...], item: item, zone: &zone)
         deltas.apply(before: &before, after: &after, origin: &origin, item: item)
         return true
+    }
+
+    /// Appends stored scans `range` of `old` to ``merged``, with their positions in `old` to ``origin``.
+    @inline(__always)
+    private func appendStored(_ old: ArraySlice<StoredScan>, _ range: Range<Int>) {
+        guard !range.isEmpty else { return }
+        merged.append(contentsOf: old[range])
+        origin.append(contentsOf: (range.lowerBound - old.startIndex)..<(range.upperBound - old.startIndex))
     }
 
     func conflict(_ index: Int, field: ScanField?, _ message: String) {

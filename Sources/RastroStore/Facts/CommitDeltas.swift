@@ -102,7 +102,7 @@ struct CommitDeltas {
     /// The facts are read, not changed: they are `inout` because the block worker keeps them in stored properties,
     /// and passing those by value retained and released each of their five arrays per item (3 % of an import).
     mutating func apply(before: inout TimelineFacts, after: inout TimelineFacts, origin: inout [Int], item: UInt32) {
-        for position in 0..<after.records.count {
+        for position in 0..<after.count {
             let old = origin[position]
             if old >= 0 {
                 if before.records[old] == after.records[position] && before.cellKeys[old] == after.cellKeys[position] { continue }

@@ -12,15 +12,15 @@ struct DeltaTable<Key: Hashable & Comparable, Change> {
     private var table: [Int32] = []
     private var mask = -1
     private var keys: [Key] = []
-    private var changeSlots: [Int32] = []
-    private var changes: [Change] = []
+    /// Each change with its key's slot in ``keys``: one array, so that adding a change is one `append` (each checks
+    /// the array's uniqueness, a runtime call).
+    private var changes: [(slot: Int32, change: Change)] = []
 
     var isEmpty: Bool { changes.isEmpty }
 
     mutating func removeAll() {
         for index in table.indices { table[index] = -1 }
         keys.removeAll(keepingCapacity: true)
-        changeSlots.removeAll(keepingCapacity: true)
         changes.removeAll(keepingCapacity: true)
     }
 
@@ -40,8 +40,7 @@ struct DeltaTable<Key: Hashable & Comparable, Change> {
             if keys[Int(slot)] == key { break }
             position = (position + 1) & mask
         }
-        changeSlots.append(slot)
-        changes.append(change)
+        changes.append((slot, change))
     }
 
     /// Doubles the table (64 entries at first) and places every key again.
@@ -63,13 +62,13 @@ struct DeltaTable<Key: Hashable & Comparable, Change> {
         var rank = [Int](repeating: 0, count: keys.count)
         for (position, slot) in order.enumerated() { rank[slot] = position }
         var starts = [Int](repeating: 0, count: keys.count + 1)
-        for slot in changeSlots { starts[rank[Int(slot)] + 1] += 1 }
+        for entry in changes { starts[rank[Int(entry.slot)] + 1] += 1 }
         for index in 0..<keys.count { starts[index + 1] += starts[index] }
         var next = starts
         let placed = [Change](unsafeUninitializedCapacity: changes.count) { buffer, count in
-            for (index, slot) in changeSlots.enumerated() {
-                let position = rank[Int(slot)]
-                (buffer.baseAddress! + next[position]).initialize(to: changes[index])
+            for entry in changes {
+                let position = rank[Int(entry.slot)]
+                (buffer.baseAddress! + next[position]).initialize(to: entry.change)
                 next[position] += 1
             }
             count = changes.count

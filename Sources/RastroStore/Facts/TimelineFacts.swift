@@ -15,9 +15,15 @@ public struct PairFact: Sendable, Equatable {
 /// Facts are a pure function of the timeline, so indexing a late scan is: derive the facts before, insert, derive
 /// after, apply the difference. The arrays are reused across items; deriving allocates nothing once warm.
 struct TimelineFacts {
-    /// Per scan, in timeline order: its cell and its cell record.
+    /// Per scan, in timeline order: its cell and its cell record, in the first ``count`` elements.
+    ///
+    /// The arrays only grow and are written through buffer pointers, so that deriving a timeline checks their
+    /// uniqueness once, not once per scan and array: `append` calls the runtime's uniqueness check each time, and
+    /// those calls were ~2.5 % of an import's samples, the most of them here and in the block workers.
     var cellKeys: [CellKey] = []
     var records: [CellRecord] = []
+    /// Scans derived: the valid prefix of ``cellKeys`` and ``records``.
+    private(set) var count = 0
     /// Slot `from * 7 + to` holds the pair fact when bit `slot` of `pairMask` is set.
     var pairs = [PairFact](repeating: PairFact(day: 0, center: 0, messenger: 0, durationMilliseconds: 0), count: 49)
     var pairMask: UInt64 = 0
@@ -30,40 +36,62 @@ struct TimelineFacts {
     var dayEvents: [UInt8] = []
 
     init() {
-        cellKeys.reserveCapacity(32)
-        records.reserveCapacity(32)
+        reserve(32)
         days.reserveCapacity(8)
         dayEvents.reserveCapacity(8)
     }
 
+    /// Makes ``cellKeys`` and ``records`` hold at least `scans` elements.
+    private mutating func reserve(_ scans: Int) {
+        guard cellKeys.count < scans else { return }
+        let size = max(scans, 2 * cellKeys.count)
+        cellKeys = [CellKey](repeating: CellKey(day: 0, center: 0, messenger: 0), count: size)
+        records = [CellRecord](
+            repeating: CellRecord(time: 0, event: .pickedUp, previousEventCode: 0, previousCenter: 0, reason: 0), count: size)
+    }
+
     mutating func derive(_ timeline: ArraySlice<StoredScan>, item: UInt32, zone: inout SiteTimeZone) {
-        cellKeys.removeAll(keepingCapacity: true)
-        records.removeAll(keepingCapacity: true)
         days.removeAll(keepingCapacity: true)
         dayEvents.removeAll(keepingCapacity: true)
         pairMask = 0
         currentEvent = nil
+        count = timeline.count
         guard !timeline.isEmpty else { return }
-        var previous: StoredScan? = nil
-        for scan in timeline {
-            let day = UInt32(zone.day(ofUTC: scan.scannedAt))
-            cellKeys.append(CellKey(day: day, center: scan.workCenter, messenger: scan.messenger))
-            records.append(
-                CellRecord(
-                    time: scan.scannedAt, event: scan.event,
-                    previousEventCode: previous.map { $0.event.rawValue + 1 } ?? 0,
-                    previousCenter: previous?.workCenter ?? 0, reason: scan.reason))
-            if days.last != day {
-                // Timelines are in time order, so days arrive sorted.
-                days.append(day)
-                dayEvents.append(0)
+        reserve(timeline.count)
+        var day: UInt32 = 0
+        var events: UInt8 = 0
+        cellKeys.withUnsafeMutableBufferPointer { keys in
+            records.withUnsafeMutableBufferPointer { records in
+                var position = 0
+                var previousEventCode: UInt8 = 0
+                var previousCenter: UInt32 = 0
+                for scan in timeline {
+                    let scanDay = UInt32(zone.day(ofUTC: scan.scannedAt))
+                    keys[position] = CellKey(day: scanDay, center: scan.workCenter, messenger: scan.messenger)
+                    records[position] = CellRecord(
+                        time: scan.scannedAt, event: scan.event, previousEventCode: previousEventCode,
+                        previousCenter: previousCenter, reason: scan.reason)
+                    // Timelines are in time order, so days arrive sorted.
+                    if position == 0 || scanDay != day {
+                        if position > 0 {
+                            days.append(day)
+                            dayEvents.append(events)
+                        }
+                        day = scanDay
+                        events = 0
+                    }
+                    events |= 1 << scan.event.rawValue
+                    previousEventCode = scan.event.rawValue + 1
+                    previousCenter = scan.workCenter
+                    position += 1
+                }
             }
-            dayEvents[dayEvents.count - 1] |= 1 << scan.event.rawValue
-            previous = scan
         }
+        days.append(day)
+        dayEvents.append(events)
         let last = timeline.last!
         currentEvent = last.event
-        currentDay = cellKeys[cellKeys.count - 1].day
+        currentDay = day
         current = CurrentRecord(time: last.scannedAt, item: item, center: last.workCenter, messenger: last.messenger)
         derivePairs(timeline)
     }
