@@ -57,8 +57,14 @@ final class BlockWorker: @unchecked Sendable {
     let scratch = ByteWriter(reservingCapacity: 64 << 10)
     let encoded = ByteWriter(reservingCapacity: 64 << 10)
     var pending: [(scan: StoredScan, index: Int)] = []
+    /// The item's timeline after this commit, in the first ``mergedCount`` elements of ``merged``, and for each of its
+    /// scans its position in the stored timeline or -1 (``origin``). Both arrays only grow, and are written through
+    /// buffer pointers: an `append` per scan checks the array's uniqueness each time (a runtime call).
     var merged: [StoredScan] = []
     var origin: [Int] = []
+    var mergedCount = 0
+    /// The timeline after this commit (``merged``'s valid prefix).
+    var mergedTimeline: ArraySlice<StoredScan> { merged[0..<mergedCount] }
     var before = TimelineFacts()
     var after = TimelineFacts()
     var newBlock = TraceBlock(number: 0)
@@ -147,11 +153,11 @@ final class BlockWorker: @unchecked Sendable {
             cursor = groupEnd
             if updated {
                 changed = true
-                newBlock.appendItem(name: name, scans: merged)
+                newBlock.appendItem(name: name, scans: mergedTimeline)
                 if !job.isNew {
                     tailPositions.append(itemIndex)
                     tail.names.append(name)
-                    for (scan, source) in zip(merged, origin) where source < 0 { tail.scans.append(scan) }
+                    for (scan, source) in zip(mergedTimeline, origin) where source < 0 { tail.scans.append(scan) }
                     tail.starts.append(tail.scans.count)
                 }
             } else {
@@ -256,34 +262,49 @@ final class BlockWorker: @unchecked Sendable {
         if pending.count > 1 {
             pending.sort { $0.scan.scannedAt != $1.scan.scannedAt ? $0.scan.scannedAt < $1.scan.scannedAt : $0.index < $1.index }
         }
-        merged.removeAll(keepingCapacity: true)
-        origin.removeAll(keepingCapacity: true)
-        // Stored scans are copied a run at a time (usually one run: new scans mostly come after every stored one),
-        // not one `append` each, which checks the array's uniqueness every time.
-        var oldPosition = old.startIndex
-        for (scan, index) in pending {
-            var runEnd = oldPosition
-            while runEnd < old.endIndex && old[runEnd].scannedAt <= scan.scannedAt { runEnd += 1 }
-            appendStored(old, oldPosition..<runEnd)
-            oldPosition = runEnd
-            merged.append(scan)
-            origin.append(-1)
-            status[index] = .accepted
-            report.accepted += 1
-        }
-        appendStored(old, oldPosition..<old.endIndex)
+        merge(old)
+        for (_, index) in pending { status[index] = .accepted }
+        report.accepted += pending.count
         before.derive(old, item: item, zone: &zone)
-        after.derive(merged[...], item: item, zone: &zone)
+        after.derive(mergedTimeline, item: item, zone: &zone)
         deltas.apply(before: &before, after: &after, origin: &origin, item: item)
         return true
     }
 
-    /// Appends stored scans `range` of `old` to ``merged``, with their positions in `old` to ``origin``.
-    @inline(__always)
-    private func appendStored(_ old: ArraySlice<StoredScan>, _ range: Range<Int>) {
-        guard !range.isEmpty else { return }
-        merged.append(contentsOf: old[range])
-        origin.append(contentsOf: (range.lowerBound - old.startIndex)..<(range.upperBound - old.startIndex))
+    /// Merges ``pending`` (sorted) into the stored timeline `old`: ``merged`` and ``origin``. A new scan goes after
+    /// the stored scans of equal time, which arrived before it.
+    private func merge(_ old: ArraySlice<StoredScan>) {
+        let total = old.count + pending.count
+        if merged.count < total {
+            let size = max(total, 2 * merged.count, 64)
+            merged.append(contentsOf: repeatElement(pending[0].scan, count: size - merged.count))
+            origin.append(contentsOf: repeatElement(-1, count: size - origin.count))
+        }
+        mergedCount = total
+        let pending = self.pending
+        merged.withUnsafeMutableBufferPointer { merged in
+            origin.withUnsafeMutableBufferPointer { origin in
+                var output = 0
+                var oldPosition = old.startIndex
+                for (scan, _) in pending {
+                    while oldPosition < old.endIndex && old[oldPosition].scannedAt <= scan.scannedAt {
+                        merged[output] = old[oldPosition]
+                        origin[output] = oldPosition - old.startIndex
+                        output += 1
+                        oldPosition += 1
+                    }
+                    merged[output] = scan
+                    origin[output] = -1
+                    output += 1
+                }
+                while oldPosition < old.endIndex {
+                    merged[output] = old[oldPosition]
+                    origin[output] = oldPosition - old.startIndex
+                    output += 1
+                    oldPosition += 1
+                }
+            }
+        }
     }
 
     func conflict(_ index: Int, field: ScanField?, _ message: String) {

@@ -14,8 +14,13 @@ extension WriteSession {
             clock = now
         }
         let count = batch.count
-        buffers.items.removeAll(keepingCapacity: true)
-        buffers.items.append(contentsOf: repeatElement(Self.unknownItem, count: count))
+        // The item column is written through a buffer pointer: a subscript write to an array checks its uniqueness
+        // each time, a runtime call per scan on this serial path.
+        var items = buffers.items
+        buffers.items = []
+        defer { buffers.items = items }
+        items.removeAll(keepingCapacity: true)
+        items.append(contentsOf: repeatElement(Self.unknownItem, count: count))
         // First the hashes (sequential reads of the batch), then the probes: independent loads, so their cache misses
         // overlap instead of queueing behind each other.
         var hashes = buffers.hashes
@@ -28,17 +33,19 @@ extension WriteSession {
         if useItemCache {
             var cache = store.itemCache
             store.itemCache = ItemCache(capacity: 0)  // A placeholder while `cache` is mutated uniquely.
-            var chunk = 0
-            while chunk < count {
-                let end = min(chunk + CacheTouch.chunk, count)
-                for index in chunk..<end { touched ^= cache.touch(hash: hashes[index]) }
-                for index in chunk..<end {
-                    if let item = cache.lookup(hash: hashes[index]) {
-                        buffers.items[index] = item
-                        unknown -= 1
+            items.withUnsafeMutableBufferPointer { items in
+                var chunk = 0
+                while chunk < count {
+                    let end = min(chunk + CacheTouch.chunk, count)
+                    for index in chunk..<end { touched ^= cache.touch(hash: hashes[index]) }
+                    for index in chunk..<end {
+                        if let item = cache.lookup(hash: hashes[index]) {
+                            items[index] = item
+                            unknown -= 1
+                        }
                     }
+                    chunk = end
                 }
-                chunk = end
             }
             store.itemCache = cache
         }
@@ -54,10 +61,10 @@ extension WriteSession {
         var chunk = 0
         while chunk < count {
             let end = min(chunk + CacheTouch.chunk, count)
-            for index in chunk..<end where buffers.items[index] == Self.unknownItem {
+            for index in chunk..<end where items[index] == Self.unknownItem {
                 touched ^= names.touch(hash: hashes[index])
             }
-            for index in chunk..<end where buffers.items[index] == Self.unknownItem {
+            for index in chunk..<end where items[index] == Self.unknownItem {
                 let ordinal = names.ordinal(ofScan: index, hash: hashes[index], in: batch, unknown: Self.unknownItem)
                 ordinals[index] = ordinal
                 if buffers.status[index] == .new { names.hasNewScan[Int(ordinal)] = true }
@@ -85,8 +92,10 @@ extension WriteSession {
             newItemNames.append(name)
             stagedItems.append((name, item))
         }
-        for index in 0..<count where buffers.items[index] == Self.unknownItem {
-            buffers.items[index] = names[Int(ordinals[index])]
+        items.withUnsafeMutableBufferPointer { items in
+            for index in 0..<count where items[index] == Self.unknownItem {
+                items[index] = names[Int(ordinals[index])]
+            }
         }
         lap(4)
     }

@@ -59,13 +59,21 @@ struct DeltaTable<Key: Hashable & Comparable, Change> {
     /// sort: one pass to count, one to place).
     func grouped() -> Grouped {
         let order = keys.indices.sorted { keys[$0] < keys[$1] }
-        var rank = [Int](repeating: 0, count: keys.count)
-        for (position, slot) in order.enumerated() { rank[slot] = position }
         var starts = [Int](repeating: 0, count: keys.count + 1)
-        for entry in changes { starts[rank[Int(entry.slot)] + 1] += 1 }
-        for index in 0..<keys.count { starts[index + 1] += starts[index] }
-        var next = starts
         let placed = [Change](unsafeUninitializedCapacity: changes.count) { buffer, count in
+            // Scratch through buffer pointers: a subscript write to an array checks its uniqueness each time.
+            let rank = UnsafeMutableBufferPointer<Int>.allocate(capacity: keys.count)
+            let next = UnsafeMutableBufferPointer<Int>.allocate(capacity: keys.count)
+            defer {
+                rank.deallocate()
+                next.deallocate()
+            }
+            for (position, slot) in order.enumerated() { rank[slot] = position }
+            starts.withUnsafeMutableBufferPointer { starts in
+                for entry in changes { starts[rank[Int(entry.slot)] + 1] += 1 }
+                for index in 0..<keys.count { starts[index + 1] += starts[index] }
+                for index in 0..<keys.count { next[index] = starts[index] }
+            }
             for entry in changes {
                 let position = rank[Int(entry.slot)]
                 (buffer.baseAddress! + next[position]).initialize(to: entry.change)
