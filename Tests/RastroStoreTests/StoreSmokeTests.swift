@@ -263,6 +263,37 @@ struct ItemCacheTests {
         #expect(!matches([1, 1, 0, -1], 0..<2))
     }
 
+    /// The batch's name table is sized for the names expected and grows past them: every scan of a name gets that
+    /// name's ordinal, ordinals follow first mention, and after a reset the table is empty again, in both modes
+    /// (hash alone, and exact, where equal hashes of different names stay apart).
+    @Test(arguments: [false, true])
+    func batchNamesGrowPastTheNamesExpected(exact: Bool) {
+        var batch = ScanBatch()
+        var hashes: [UInt64] = []
+        var hasher = NameHasher()
+        for index in 0..<3_000 {
+            let name = "GU\(100_000 + index % 1_000)"
+            batch.append(trackingID: name, event: .pickedUp, scannedAt: StoreSmokeTests.t0, messenger: "M", workCenter: "C", device: "D", seq: UInt64(index + 1))
+            // In exact mode, every tenth name shares one hash: they must still get ordinals of their own.
+            hashes.append(exact && index % 10 == 0 ? 42 : hasher.hash(InlineBytes(name)))
+        }
+        var names = BatchNames()
+        for round in 0..<2 {
+            names.reset(forUpTo: 16, exact: exact)
+            #expect(names.isEmpty)
+            var ordinals: [Int32] = []
+            for index in 0..<batch.count {
+                ordinals.append(names.ordinal(ofScan: index, hash: hashes[index], in: batch, unknown: WriteSession.unknownItem))
+            }
+            #expect(names.count == 1_000, "round \(round)")
+            for index in 0..<batch.count {
+                #expect(ordinals[index] == Int32(index % 1_000))
+                #expect(names.name(Int(ordinals[index])).string == "GU\(100_000 + index % 1_000)")
+            }
+            #expect(names.slots.count >= 2 * names.count)
+        }
+    }
+
     /// The writer sorts a batch's unknown names by their first sixteen bytes and length: the same order as comparing
     /// the names, for short names, long ones sharing those sixteen bytes, and prefixes of each other.
     @Test func namesSortByPrefixKeysAsTheyCompare() {
