@@ -125,24 +125,29 @@ extension TraceBlock {
                 out.zigzag(value &- previousReceived)
                 previousReceived = value
             }
-            var contexts: [DeviceContext] = []
-            contexts.reserveCapacity(32)
             // An open-addressed table maps a device id to its slot in this block; at most one slot per scan, so twice
-            // the scan count (rounded to a power of two) keeps it at most half full.
+            // the scan count (rounded to a power of two) keeps it at most half full. The table and the slots'
+            // contexts are scratch memory written through pointers: as arrays, writing a scan's context back checked
+            // the array's uniqueness, a runtime call, once per scan.
             var tableSize = 64
             while tableSize < 2 * scans.count { tableSize *= 2 }
             let mask = tableSize - 1
-            var slotTable = [Int32](repeating: -1, count: tableSize)
-            var slotDevices = [UInt32](repeating: 0, count: tableSize)
+            let slotTable = UnsafeMutableBufferPointer<(slot: Int32, device: UInt32)>.allocate(capacity: tableSize)
+            slotTable.initialize(repeating: (-1, 0))
+            let contexts = UnsafeMutablePointer<DeviceContext>.allocate(capacity: max(1, scans.count))
+            var contextCount = 0
+            defer {
+                slotTable.deallocate()
+                contexts.deallocate()
+            }
             func slot(of device: UInt32) -> (slot: Int, isNew: Bool) {
                 var probe = Int(truncatingIfNeeded: FastHash.mix(UInt64(device))) & mask
-                while slotTable[probe] >= 0 {
-                    if slotDevices[probe] == device { return (Int(slotTable[probe]), false) }
+                while slotTable[probe].slot >= 0 {
+                    if slotTable[probe].device == device { return (Int(slotTable[probe].slot), false) }
                     probe = (probe + 1) & mask
                 }
-                slotTable[probe] = Int32(contexts.count)
-                slotDevices[probe] = device
-                return (contexts.count, true)
+                slotTable[probe] = (Int32(contextCount), device)
+                return (contextCount, true)
             }
             var previousName = InlineBytes(UnsafeRawBufferPointer(start: nil, count: 0))
             for item in 0..<names.count {
@@ -153,7 +158,9 @@ extension TraceBlock {
                     let scan = scans[index]
                     let (slot, isNewDevice) = slot(of: scan.device)
                     if isNewDevice {
-                        contexts.append(DeviceContext(device: scan.device, time: baseTime, seq: 0, received: baseReceived))
+                        (contexts + contextCount).initialize(
+                            to: DeviceContext(device: scan.device, time: baseTime, seq: 0, received: baseReceived))
+                        contextCount += 1
                     }
                     var context = contexts[slot]
                     var flags = scan.event.rawValue
