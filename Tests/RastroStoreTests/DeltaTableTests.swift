@@ -48,9 +48,19 @@ struct DeltaTableTests {
         var b = DeltaTable<UInt32, Int>()
         for (key, change) in first { a.add(key, change) }
         for (key, change) in second { b.add(key, change) }
-        let merged = a.grouped().merged(with: b.grouped())
+        let merged = DeltaTable<UInt32, Int>.Merged(a.grouped(), b.grouped())
         #expect(merged.keys == merged.keys.sorted())
         #expect(Set(merged.keys).count == merged.keys.count)
-        #expect(Self.flatten(merged) == Self.expected(first + second))
+        var groups: [UInt32: [Int]] = [:]
+        var visited: [UInt32: [Int]] = [:]
+        var scratch = [7]
+        for (index, key) in merged.keys.enumerated() {
+            groups[key] = merged.changes(of: index)
+            merged.forEachChange(of: index) { visited[key, default: []].append($0) }
+            merged.copyChanges(of: index, into: &scratch)
+            #expect(scratch == groups[key])
+        }
+        #expect(groups == Self.expected(first + second))
+        #expect(visited == groups)
     }
 }

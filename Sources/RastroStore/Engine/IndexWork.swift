@@ -56,13 +56,13 @@ final class IndexWork: @unchecked Sendable {
 
     // Inputs, read-only once the work starts. Jobs are numbered cells first (one per stored key: a day and a
     // centre), then durations, then current states (one per key). `stored…` are the keys' values before this commit.
-    let cells: DeltaTable<CellKey, CellChange>.Grouped
+    let cells: DeltaTable<CellKey, CellChange>.Merged
     let cellGroups: [CellGroup]
     /// Cells of days before this one are written sealed.
     let coldBelowDay: UInt32
-    let durations: DeltaTable<DurationSetKey, UInt64>.Grouped
+    let durations: DeltaTable<DurationSetKey, UInt64>.Merged
     let storedDurations: [[UInt8]?]
-    let current: DeltaTable<CurrentKey, CurrentChange>.Grouped
+    let current: DeltaTable<CurrentKey, CurrentChange>.Merged
     let storedCurrent: [[UInt8]?]
     let jobCount: Int
 
@@ -71,9 +71,9 @@ final class IndexWork: @unchecked Sendable {
     private let next = Atomic<Int>(0)
 
     init(
-        cells: DeltaTable<CellKey, CellChange>.Grouped, cellGroups: [CellGroup], coldBelowDay: UInt32,
-        durations: DeltaTable<DurationSetKey, UInt64>.Grouped, storedDurations: [[UInt8]?],
-        current: DeltaTable<CurrentKey, CurrentChange>.Grouped, storedCurrent: [[UInt8]?]
+        cells: DeltaTable<CellKey, CellChange>.Merged, cellGroups: [CellGroup], coldBelowDay: UInt32,
+        durations: DeltaTable<DurationSetKey, UInt64>.Merged, storedDurations: [[UInt8]?],
+        current: DeltaTable<CurrentKey, CurrentChange>.Merged, storedCurrent: [[UInt8]?]
     ) {
         self.cells = cells
         self.cellGroups = cellGroups
@@ -152,10 +152,10 @@ final class IndexWork: @unchecked Sendable {
             let cellKey = cells.keys[index]
             var records = people[cellKey.messenger] ?? []
             var adds: [CellRecord] = []
-            for change in cells.changes(of: index) {
+            try cells.forEachChange(of: index) { change in
                 if change.isAdd {
                     adds.append(change.record)
-                    continue
+                    return
                 }
                 guard let position = Self.search(records, change.record) else {
                     throw StoreCorruption("cells[\(cellKey)]: a record to replace is missing")
@@ -179,7 +179,7 @@ final class IndexWork: @unchecked Sendable {
     /// One histogram set: its stored counts plus this commit's, sorted and summed per (key, bin).
     private func duration(_ set: Int, _ participant: Participant) throws -> Result {
         let setKey = durations.keys[set]
-        var packed = Array(durations.changes(of: set))
+        var packed = durations.changes(of: set)
         RadixSort.sort(&packed, scratch: &participant.sortScratch)
         var combined: [HistogramCell] = []
         combined.reserveCapacity(packed.count)
@@ -216,7 +216,7 @@ final class IndexWork: @unchecked Sendable {
         if let stored = storedCurrent[index] { try stored.withUnsafeBytes { try CurrentStates.decode($0, dayStart: dayStart, into: &records) } }
         var adds: [CurrentRecord] = []
         var removes: [CurrentRecord] = []
-        for change in current.changes(of: index) {
+        current.forEachChange(of: index) { change in
             if change.isAdd { adds.append(change.record) } else { removes.append(change.record) }
         }
         if !removes.isEmpty {

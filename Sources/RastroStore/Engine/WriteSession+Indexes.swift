@@ -61,7 +61,7 @@ extension WriteSession {
             case .none: break
             }
         }
-        buffers.deltas = GroupedDeltas()
+        buffers.deltas = MergedDeltas()
     }
 
     mutating func applyDayStateDeltas() throws {
@@ -103,7 +103,7 @@ extension WriteSession {
         let touched = buffers.deltas.touched
         for (index, key) in touched.keys.enumerated() {
             let day = key.day
-            var added = Array(touched.changes(of: index))
+            var added = touched.changes(of: index)
             RadixSort.sort(&added, scratch: &buffers.sortScratch)
             var items: [UInt64] = []
             try transaction.withValue(databases.touched, Key.uint32(day)) { try TouchedItems.decode($0, into: &items) }

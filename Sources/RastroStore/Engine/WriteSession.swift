@@ -21,7 +21,7 @@ struct WriteSessionBuffers {
     var seqs: [UInt64] = []
     var deviceRuns: [(device: UInt32, end: Int)] = []
     /// The block workers' index changes, grouped by key, from the block phase to the index step.
-    var deltas = GroupedDeltas()
+    var deltas = MergedDeltas()
     /// Scratch of the writer's own decoding and encoding (the block workers and ``IndexWork`` have theirs).
     var oldBlock = TraceBlock(number: 0)
     let encoded = ByteWriter(reservingCapacity: 64 << 10)
@@ -126,7 +126,7 @@ struct WriteSession {
         self.counters = try store.counters(in: transaction)
         self.firstNewItem = counters.nextItem
         // An attempt aborted by MDB_MAP_FULL leaves its accumulators in the reused buffers: start from nothing.
-        self.buffers.deltas = GroupedDeltas()
+        self.buffers.deltas = MergedDeltas()
     }
 
     /// The report of the scans `range` of the batch, with problem indexes counted from the range's start.

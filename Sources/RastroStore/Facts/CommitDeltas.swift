@@ -185,7 +185,7 @@ enum DurationChange {
     static func bin(ofGroup group: UInt64) -> UInt16 { UInt16(truncatingIfNeeded: group) }
 }
 
-/// A commit's index changes grouped by key, keys ascending: what the writer applies.
+/// One block worker's index changes grouped by key, keys ascending.
 struct GroupedDeltas {
     var cells = DeltaTable<CellKey, CellChange>.Grouped()
     var dayStates: [DayStateKey: (entries: Int64, exits: Int64)] = [:]
@@ -193,15 +193,24 @@ struct GroupedDeltas {
     var current = DeltaTable<CurrentKey, CurrentChange>.Grouped()
     var touched = DeltaTable<TouchedDayKey, UInt64>.Grouped()
 
-    /// Both sets of changes (the two block workers').
-    func merged(with other: GroupedDeltas) -> GroupedDeltas {
+    /// Both sets of changes (the two block workers'), seen as one: only the small day-state totals are copied.
+    func merged(with other: GroupedDeltas) -> MergedDeltas {
         var dayStates = self.dayStates
         for (key, delta) in other.dayStates {
             dayStates[key, default: (0, 0)].entries += delta.entries
             dayStates[key, default: (0, 0)].exits += delta.exits
         }
-        return GroupedDeltas(
-            cells: cells.merged(with: other.cells), dayStates: dayStates, durations: durations.merged(with: other.durations),
-            current: current.merged(with: other.current), touched: touched.merged(with: other.touched))
+        return MergedDeltas(
+            cells: .init(cells, other.cells), dayStates: dayStates, durations: .init(durations, other.durations),
+            current: .init(current, other.current), touched: .init(touched, other.touched))
     }
+}
+
+/// A commit's index changes, both block workers' together, keys ascending: what the writer applies.
+struct MergedDeltas {
+    var cells = DeltaTable<CellKey, CellChange>.Merged()
+    var dayStates: [DayStateKey: (entries: Int64, exits: Int64)] = [:]
+    var durations = DeltaTable<DurationSetKey, UInt64>.Merged()
+    var current = DeltaTable<CurrentKey, CurrentChange>.Merged()
+    var touched = DeltaTable<TouchedDayKey, UInt64>.Merged()
 }

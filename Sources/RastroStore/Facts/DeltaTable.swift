@@ -94,33 +94,64 @@ struct DeltaTable<Key: Hashable & Comparable, Change> {
 
         func changes(of index: Int) -> ArraySlice<Change> { changes[starts[index]..<starts[index + 1]] }
 
-        /// Both tables' changes, grouped: for a key in both, this table's changes come first.
-        func merged(with other: Grouped) -> Grouped {
-            if other.isEmpty { return self }
-            if isEmpty { return other }
-            var result = Grouped()
-            result.keys.reserveCapacity(keys.count + other.keys.count)
-            result.starts.reserveCapacity(keys.count + other.keys.count + 1)
-            result.changes.reserveCapacity(changes.count + other.changes.count)
+    }
+
+    /// Two tables' groups seen as one, keys ascending, without copying their changes: the two block workers' changes,
+    /// which the writer merged by copying every change of the commit (on its serial path) before the index work read
+    /// them once. For a key in both, the first table's changes come first.
+    struct Merged {
+        let first: Grouped
+        let second: Grouped
+        private(set) var keys: [Key] = []
+        /// Per key, its group in ``first`` and in ``second``, or -1.
+        private var firstGroup: [Int32] = []
+        private var secondGroup: [Int32] = []
+
+        init() {
+            self.init(Grouped(), Grouped())
+        }
+
+        init(_ first: Grouped, _ second: Grouped) {
+            self.first = first
+            self.second = second
+            let capacity = first.keys.count + second.keys.count
+            keys.reserveCapacity(capacity)
+            firstGroup.reserveCapacity(capacity)
+            secondGroup.reserveCapacity(capacity)
             var mine = 0
             var theirs = 0
-            while mine < keys.count || theirs < other.keys.count {
-                let takeMine = theirs == other.keys.count || (mine < keys.count && !(other.keys[theirs] < keys[mine]))
-                let takeTheirs = mine == keys.count || (theirs < other.keys.count && !(keys[mine] < other.keys[theirs]))
-                if takeMine {
-                    result.keys.append(keys[mine])
-                    result.changes.append(contentsOf: changes(of: mine))
-                    mine += 1
-                } else {
-                    result.keys.append(other.keys[theirs])
-                }
-                if takeTheirs {
-                    result.changes.append(contentsOf: other.changes(of: theirs))
-                    theirs += 1
-                }
-                result.starts.append(result.changes.count)
+            while mine < first.keys.count || theirs < second.keys.count {
+                let takeMine = theirs == second.keys.count || (mine < first.keys.count && !(second.keys[theirs] < first.keys[mine]))
+                let takeTheirs = mine == first.keys.count || (theirs < second.keys.count && !(first.keys[mine] < second.keys[theirs]))
+                keys.append(takeMine ? first.keys[mine] : second.keys[theirs])
+                firstGroup.append(takeMine ? Int32(mine) : -1)
+                secondGroup.append(takeTheirs ? Int32(theirs) : -1)
+                if takeMine { mine += 1 }
+                if takeTheirs { theirs += 1 }
             }
-            return result
+        }
+
+        var isEmpty: Bool { keys.isEmpty }
+
+        /// Calls `body` with each change of key `index`, in order.
+        @inline(__always)
+        func forEachChange(of index: Int, _ body: (Change) throws -> Void) rethrows {
+            if firstGroup[index] >= 0 { for change in first.changes(of: Int(firstGroup[index])) { try body(change) } }
+            if secondGroup[index] >= 0 { for change in second.changes(of: Int(secondGroup[index])) { try body(change) } }
+        }
+
+        /// Replaces `array`'s contents with the changes of key `index`, in order.
+        func copyChanges(of index: Int, into array: inout [Change]) {
+            array.removeAll(keepingCapacity: true)
+            if firstGroup[index] >= 0 { array.append(contentsOf: first.changes(of: Int(firstGroup[index]))) }
+            if secondGroup[index] >= 0 { array.append(contentsOf: second.changes(of: Int(secondGroup[index]))) }
+        }
+
+        /// The changes of key `index`, in order.
+        func changes(of index: Int) -> [Change] {
+            var array: [Change] = []
+            copyChanges(of: index, into: &array)
+            return array
         }
     }
 }
