@@ -36,6 +36,19 @@ struct CommandTests {
         #expect(rejects[2].contains("conflict: device HH-01 seq 3 appears twice in this batch with a different tracking_id"))
     }
 
+    /// The parser's priority changes when rows are parsed, never what they become: the same counts at every nice
+    /// value, and the command's thread keeps its own priority.
+    @Test(arguments: [Int32(0), 10, 19])
+    func importCountsDoNotDependOnTheParsersPriority(nice: Int32) async throws {
+        let directory = TemporaryDirectory()
+        try write(Self.csv(Self.rows), to: directory.path + "/scans.csv")
+        let before = ProcessTuning.currentThreadNice()
+        let output = try await rastro(
+            "import", directory.path + "/scans.csv", "--data", directory.path + "/data", "--quiet", "--parser-nice", "\(nice)")
+        #expect(output.standardOutput.hasPrefix("accepted 4, duplicates 1, rejected 1, conflicts 1\n"))
+        #expect(ProcessTuning.currentThreadNice() == before)
+    }
+
     @Test(arguments: [OutputFormat.csv, .json, .table])
     func traceShowsTheItemInTimelineOrder(format: OutputFormat) async throws {
         let directory = TemporaryDirectory()
@@ -168,7 +181,10 @@ struct CommandTests {
         await #expect(throws: (any Error).self) { _ = try await rastro("token", "create", "--device", "HH 1", "--data", data) }
     }
 
-    @Test(arguments: [["generate", "--scans", "0"], ["import", "x.csv", "--batch-size", "0"], ["generate", "--scans", "5", "--start", "2026-02-30"]])
+    @Test(arguments: [
+        ["generate", "--scans", "0"], ["import", "x.csv", "--batch-size", "0"], ["generate", "--scans", "5", "--start", "2026-02-30"],
+        ["import", "x.csv", "--parser-nice", "20"], ["import", "x.csv", "--parser-nice", "-1"],
+    ])
     func badArgumentsAreRejectedBeforeRunning(arguments: [String]) async {
         await #expect(throws: (any Error).self) { _ = try await rastro(arguments) }
     }

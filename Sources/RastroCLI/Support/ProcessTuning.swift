@@ -16,6 +16,30 @@ public enum ProcessTuning {
         _ = mallopt(-3, 256 << 20)  // M_MMAP_THRESHOLD
         #endif
     }
+
+    /// The nice values a thread may take without privileges.
+    public static let niceValues: ClosedRange<Int32> = 0...19
+
+    /// Lowers the calling thread's scheduling priority to `nice` (on Linux the nice value is a property of each
+    /// thread, and `setpriority(PRIO_PROCESS, 0, …)` sets the caller's). Returns whether it took effect.
+    @discardableResult
+    public static func setCurrentThreadNice(_ nice: Int32) -> Bool {
+        #if canImport(Glibc)
+        return setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice) == 0
+        #else
+        return false
+        #endif
+    }
+
+    /// The calling thread's nice value.
+    public static func currentThreadNice() -> Int32 {
+        #if canImport(Glibc)
+        errno = 0
+        return getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+        #else
+        return 0
+        #endif
+    }
 }
 
 import ArgumentParser
