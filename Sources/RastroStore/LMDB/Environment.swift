@@ -138,6 +138,7 @@ public final class Environment: @unchecked Sendable {
     /// On `MDB_MAP_FULL` (from any put or from the commit) the transaction is aborted, the map doubles and `body`
     /// runs again. When this returns, the transaction is durable.
     public func write<Result>(_ body: (Transaction) throws -> Result) throws -> Result {
+        try growAheadOfNeed()
         while true {
             do {
                 return try attemptWrite(body)
@@ -164,6 +165,17 @@ public final class Environment: @unchecked Sendable {
         // mdb_txn_commit frees the transaction whether or not it succeeds.
         try check(mdb_txn_commit(transaction), "mdb_txn_commit")
         return result
+    }
+
+    /// Doubles the map before a write when more than half of it is in use. A write that runs out of room fails
+    /// with `MDB_MAP_FULL` and is redone from scratch after the map grows (``write(_:)``): an import of 10 million
+    /// scans into an empty store did that twice, its map doubling from 64 to 256 MiB, and redid 0.47 s of
+    /// commits out of 6.4 s. Growing ahead keeps that path for a commit larger than the free half. The map is address
+    /// space, not disk: the file grows only as pages are written.
+    private func growAheadOfNeed() throws {
+        let (pageBytes, pages, _) = statistics()
+        let map = mapBytes
+        if pageBytes * pages > map / 2 && map < maximumMapBytes { try grow() }
     }
 
     /// Doubles the map (`mdb_env_set_mapsize`), with no transaction of this process open.
