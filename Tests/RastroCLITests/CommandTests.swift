@@ -145,6 +145,20 @@ struct CommandTests {
         }
     }
 
+    /// The first commit is small, so that the writer starts early: a file of 70,000 scans with batches of 100,000
+    /// commits twice (65,536 scans, then the rest), and every scan is stored once.
+    @Test func theFirstCommitOfAnImportIsSmall() async throws {
+        let directory = TemporaryDirectory()
+        let clean = try await rastro("generate", "--scans", "70000", "--seed", "4", "--clean")
+        try write(clean.standardOutput, to: directory.path + "/clean.csv")
+        let output = try await rastro(
+            "import", directory.path + "/clean.csv", "--data", directory.path + "/data", "--quiet", "--phases",
+            "--batch-size", "100000")
+        #expect(output.standardOutput.hasPrefix("accepted 70000, duplicates 0, rejected 0, conflicts 0"))
+        #expect(output.standardError.hasPrefix("writer time by step over 2 commits"))
+        #expect(Importer.firstBatchScans == 65_536)
+    }
+
     @Test func infoSummarisesTheStore() async throws {
         let directory = TemporaryDirectory()
         try write(Self.csv(Array(Self.rows[0..<4])), to: directory.path + "/scans.csv")

@@ -102,6 +102,10 @@ struct Importer {
     /// and 10 gained less; `SCHED_IDLE` as much, with more risk of starving the parser on a loaded machine).
     static let defaultParserNice: Int32 = 19
 
+    /// The first batch is small, so that the writer starts after a few milliseconds of parsing rather than after a
+    /// whole batch's.
+    static let firstBatchScans = 65_536
+
     struct Result {
         var report = IngestReport()
         var csvRejected = 0
@@ -130,10 +134,13 @@ struct Importer {
             if parserNice > 0 { ProcessTuning.setCurrentThreadNice(parserNice) }
             do {
                 let source = try CSVFileSource(path: file, validator: validator)
+                var first = true
                 while true {
-                    var batch = ScanBatch(reservingScans: batchSize)
+                    let scans = first ? min(batchSize, Importer.firstBatchScans) : batchSize
+                    first = false
+                    var batch = ScanBatch(reservingScans: scans)
                     var rejects: [CSVRejection] = []
-                    let more = try source.next(maximumScans: batchSize, receivedAt: nowMilliseconds(), into: &batch, rejects: &rejects)
+                    let more = try source.next(maximumScans: scans, receivedAt: nowMilliseconds(), into: &batch, rejects: &rejects)
                     if batch.isEmpty && rejects.isEmpty && !more { break }
                     guard queue.push(.parsed(Parsed(batch: batch, rejects: rejects, bytesRead: source.bytesRead, size: source.size)))
                     else { return }
