@@ -94,13 +94,14 @@ struct Importer {
     /// The parsing thread's nice value (``defaultParserNice``; 0 leaves it at the writer's priority).
     var parserNice: Int32
 
-    /// The parser runs at the lowest priority by default. It needs ~2.7 s of CPU for the 10 M-row benchmark stream,
-    /// the writer ~5.3 s and its helper ~3 s, on two cores: at equal priority, the parser took its share of a core
-    /// while the writer and the helper rewrote trace blocks, so the writer, whose thread sets the pace, waited;
-    /// while the writer worked through its serial steps, the parser, a batch ahead, had nothing to do and a core
-    /// stayed idle. At nice 19 it parses in the time they leave: import pairs side by side +2.5 to +8.2 % (nice 5
-    /// and 10 gained less; `SCHED_IDLE` as much, with more risk of starving the parser on a loaded machine).
-    static let defaultParserNice: Int32 = 19
+    /// The parser runs at a lower priority than the writer by default. It needs ~2.7 s of CPU for the 10 M-row
+    /// benchmark stream, the writer ~5.3 s and its helper ~3 s, on two cores: at equal priority, the parser took its
+    /// share of a core while the writer and the helper rewrote trace blocks, so the writer, whose thread sets the
+    /// pace, waited; while the writer worked through its serial steps, the parser, a batch ahead, had nothing to do
+    /// and a core stayed idle. At nice 19 it parsed in the time they left, but too little of it: the writer then
+    /// waited 0.7-0.8 s in all for batches. Nice 10 sits in the middle of the values that measured best (5-13):
+    /// import pairs against nice 19 +4.6 / +5.8 / +1.4 / +0.9 / -2.4 / +3.8 %, against nice 0 +2.5 to +8 %.
+    static let defaultParserNice: Int32 = 10
 
     /// The first batch is small, so that the writer starts after a few milliseconds of parsing rather than after a
     /// whole batch's.
