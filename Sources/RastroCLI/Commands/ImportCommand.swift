@@ -100,7 +100,8 @@ struct Importer {
     /// pace, waited; while the writer worked through its serial steps, the parser, a batch ahead, had nothing to do
     /// and a core stayed idle. At nice 19 it parsed in the time they left, but too little of it: the writer then
     /// waited 0.7-0.8 s in all for batches. Nice 10 sits in the middle of the values that measured best (5-13):
-    /// import pairs against nice 19 +4.6 / +5.8 / +1.4 / +0.9 / -2.4 / +3.8 %, against nice 0 +2.5 to +8 %.
+    /// import pairs against nice 19 +4.6 / +5.8 / +1.4 / +0.9 / -2.4 / +3.8 %; in rounds of nice 0 to 13, medians
+    /// of 1.72 M rows/s at nice 0 and 1.82 M at nice 10 (docs/performance.md §1, item 41).
     static let defaultParserNice: Int32 = 10
 
     /// The first batch is small, so that the writer starts after a few milliseconds of parsing rather than after a

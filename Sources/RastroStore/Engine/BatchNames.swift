@@ -4,7 +4,7 @@ import RastroCore
 ///
 /// A `Dictionary` keyed by ``InlineBytes`` hashed every 48-byte name with SipHash twice per scan (insert, then look
 /// up) and showed as 6% of an import's CPU. This table reuses the 64-bit hashes the writer already computed for
-/// ``ItemCache``. Open addressing over flat 16-byte slots, kept at most half full, reused between commits.
+/// ``ItemCache``. Open addressing over flat 8-byte slots (``Slot``), kept at most half full, reused between commits.
 ///
 /// With `exact` off, equal hashes are taken as equal names, as the item cache does, and
 /// ``namesMatch(_:ordinals:in:range:)`` then checks every scan's name against its ordinal's in batch order (on the

@@ -36,6 +36,8 @@ final class IndexWork: @unchecked Sendable {
         var decompressed: [UInt8] = []
         var sortScratch: [UInt64] = []
         var timeKeys: [UInt64] = []
+        /// One histogram set's packed changes, reused from set to set.
+        var durationChanges: [UInt64] = []
         var zone: SiteTimeZone
         let zstd: Zstd
         var failure: (any Error)? = nil
@@ -179,8 +181,9 @@ final class IndexWork: @unchecked Sendable {
     /// One histogram set: its stored counts plus this commit's, sorted and summed per (key, bin).
     private func duration(_ set: Int, _ participant: Participant) throws -> Result {
         let setKey = durations.keys[set]
-        var packed = durations.changes(of: set)
-        RadixSort.sort(&packed, scratch: &participant.sortScratch)
+        durations.copyChanges(of: set, into: &participant.durationChanges)
+        RadixSort.sort(&participant.durationChanges, scratch: &participant.sortScratch)
+        let packed = participant.durationChanges
         var combined: [HistogramCell] = []
         combined.reserveCapacity(packed.count)
         var index = 0

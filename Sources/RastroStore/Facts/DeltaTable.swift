@@ -93,7 +93,6 @@ struct DeltaTable<Key: Hashable & Comparable, Change> {
         var isEmpty: Bool { keys.isEmpty }
 
         func changes(of index: Int) -> ArraySlice<Change> { changes[starts[index]..<starts[index + 1]] }
-
     }
 
     /// Two tables' groups seen as one, keys ascending, without copying their changes: the two block workers' changes,

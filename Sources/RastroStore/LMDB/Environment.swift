@@ -24,6 +24,8 @@ public final class Environment: @unchecked Sendable {
     let handle: OpaquePointer
     public let path: String
     public let maximumMapBytes: Int
+    /// The database's page size (`mdb_env_stat`), fixed when the environment is opened.
+    let pageBytes: Int
     /// Held shared by every transaction and exclusively while the map is resized: LMDB requires that no transaction of
     /// this process be active during `mdb_env_set_mapsize`.
     let resizeLock: UnsafeMutablePointer<pthread_rwlock_t>
@@ -54,6 +56,9 @@ public final class Environment: @unchecked Sendable {
         self.handle = environment
         self.path = path
         self.maximumMapBytes = maximumMapBytes
+        var stat = MDB_stat()
+        mdb_env_stat(environment, &stat)
+        self.pageBytes = Int(stat.ms_psize)
         resizeLock = .allocate(capacity: 1)
         pthread_rwlock_init(resizeLock, nil)
         pthread_mutex_init(databasesLock, nil)
@@ -173,9 +178,10 @@ public final class Environment: @unchecked Sendable {
     /// commits out of 6.4 s. Growing ahead keeps that path for a commit larger than the free half. The map is address
     /// space, not disk: the file grows only as pages are written.
     private func growAheadOfNeed() throws {
-        let (pageBytes, pages, _) = statistics()
-        let map = mapBytes
-        if pageBytes * pages > map / 2 && map < maximumMapBytes { try grow() }
+        var info = MDB_envinfo()
+        mdb_env_info(handle, &info)
+        let used = (info.me_last_pgno + 1) * pageBytes
+        if used > info.me_mapsize / 2 && info.me_mapsize < maximumMapBytes { try grow() }
     }
 
     /// Doubles the map (`mdb_env_set_mapsize`), with no transaction of this process open.
