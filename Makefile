@@ -22,7 +22,7 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: deps build test run demo clean bench bench-deps bench-micro
+.PHONY: deps build test run demo clean fresh bench bench-deps bench-micro
 
 ## deps: install the system libraries Rastro links (LMDB, zstd) with apt-get, only when missing.
 deps:
@@ -73,6 +73,12 @@ bench-deps:
 ## bench-micro: the package-benchmark suites (a nested package, so `make test` never compiles them).
 bench-micro: deps
 	cd Benchmarks && $(SWIFT) package benchmark
+
+## fresh: recompiles Rastro's own modules (not the dependencies) in every build directory. SwiftPM's incremental
+## build can keep a module compiled against a struct's old layout after a stored property is added to it
+## (swiftlang/swift-package-manager#10502); what follows is memory corruption far from the change.
+fresh:
+	rm -rf .build/*/Rastro*.build .build/*/rastro*.build .build/*/Modules/Rastro*
 
 clean:
 	rm -rf .build $(DEMO_DATA) $(DEMO_DATA)-rejects.csv $(DEMO_TOKEN)

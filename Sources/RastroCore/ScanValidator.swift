@@ -2,7 +2,11 @@
 /// the CSV reader and the binary protocol.
 public struct ScanValidator: Sendable {
     public var zone: SiteTimeZone
-    public var events: EventCatalog
+    public var events: EventCatalog {
+        didSet { recentEvents = RecentEventCodes() }
+    }
+    /// The spellings of events met lately (``RecentEventCodes``), reset with ``events``.
+    @usableFromInline var recentEvents = RecentEventCodes()
     /// When set, reasons must be catalog codes that apply to the scan's event.
     public var reasons: ReasonCatalog?
     public var limits: Limits
@@ -69,7 +73,7 @@ public struct ScanValidator: Sendable {
         _ fields: RawFields, receivedAt: Int64, source: UInt32, to batch: inout ScanBatch
     ) throws(Problem) {
         try check(fields.trackingID, .trackingID, limits.trackingIDBytes)
-        guard let event = events.event(for: fields.event) else {
+        guard let event = recentEvents.event(for: fields.event, in: events) else {
             if fields.event.isEmpty { throw Problem(.event, "is empty") }
             throw Problem(
                 .event, "'\(String(decoding: fields.event.prefix(40), as: UTF8.self))' is not a known event code")
