@@ -89,6 +89,43 @@ struct FormatTests {
         }
     }
 
+    /// A block whose scans come from hundreds of handhelds round-trips, and each handheld keeps its slot (its id and
+    /// first seq written once): the encoder's device table must not lose a device as it fills.
+    @Test(arguments: [127, 128, 129, 600, 1_000])
+    func aBlockWithManyHandheldsRoundTrips(devices: Int) throws {
+        var block = TraceBlock(number: 9)
+        var time: Int64 = 1_788_274_800_000
+        var seqs: [UInt32: UInt64] = [:]
+        for item in 0..<256 {
+            var scans: [StoredScan] = []
+            for scan in 0..<10 {
+                // Every device scans once before any scans again: later scans must find the slots made first.
+                let device = UInt32(1 + (item * 10 + scan) % devices) &* 2_654_435_761 >> 7
+                time += 1_000
+                seqs[device, default: 5_000_000] += 1
+                scans.append(
+                    StoredScan(
+                        scannedAt: time, receivedAt: 1_788_300_000_000, seq: seqs[device]!, messenger: 7, workCenter: 3,
+                        device: device, reason: 0, latitude: 46_512_980, longitude: -741_303_530, event: .inTransit,
+                        hasLocation: true))
+            }
+            block.appendItem(name: InlineBytes("GU\(1_000_000 + item)"), scans: scans)
+        }
+        let output = ByteWriter()
+        block.encode(into: output, scratch: ByteWriter(), zstd: nil)
+        var decoded = TraceBlock(number: 0)
+        var scratch: [UInt8] = []
+        try output.withBytes { try decoded.decode($0, number: block.number, zstd: Zstd(), scratch: &scratch) }
+        #expect(Set(decoded.scans.map(\.device)).count == devices)
+        #expect(decoded.scans == block.scans)
+        // Slots kept: each device's id and first seq are written once; every later scan of it costs its flags, slot,
+        // a small time delta and seq delta and two zero coordinate deltas. A lost slot would write the
+        // device and its seq (from zero) again.
+        let firstScans = devices * (1 + 2 + 5 + 4 + 4 + 4 + 4)
+        let laterScans = (2_560 - devices) * (1 + 2 + 3 + 1 + 1 + 1)
+        #expect(output.count <= 256 * 4 + firstScans + laterScans + 64, "\(output.count) bytes")
+    }
+
     /// Handhelds report six decimals (multiples of 10 in 1e-7 degrees), some fewer: each block codes its coordinates
     /// in the largest unit that divides them all, and negative ones divide the same way.
     @Test(arguments: [(Int32(1), UInt8(0)), (10, 1), (100, 2), (1_000, 3), (10_000, 3), (30, 1)])
