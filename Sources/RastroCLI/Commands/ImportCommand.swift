@@ -94,15 +94,16 @@ struct Importer {
     /// The parsing thread's nice value (``defaultParserNice``; 0 leaves it at the writer's priority).
     var parserNice: Int32
 
-    /// The parser runs at a lower priority than the writer by default. It needs ~2.7 s of CPU for the 10 M-row
-    /// benchmark stream, the writer ~5.3 s and its helper ~3 s, on two cores: at equal priority, the parser took its
+    /// The parser runs at a lower priority than the writer by default. It needs ~2.5 s of CPU for the 10 M-row
+    /// benchmark stream, the writer ~5 s and its helper ~2.6 s, on two cores: at equal priority, the parser took its
     /// share of a core while the writer and the helper rewrote trace blocks, so the writer, whose thread sets the
     /// pace, waited; while the writer worked through its serial steps, the parser, a batch ahead, had nothing to do
-    /// and a core stayed idle. At nice 19 it parsed in the time they left, but too little of it: the writer then
-    /// waited 0.7-0.8 s in all for batches. Nice 10 sits in the middle of the values that measured best (5-13):
-    /// import pairs against nice 19 +4.6 / +5.8 / +1.4 / +0.9 / -2.4 / +3.8 %; in rounds of nice 0 to 13, medians
-    /// of 1.72 M rows/s at nice 0 and 1.82 M at nice 10 (docs/performance.md §1, item 41).
-    static let defaultParserNice: Int32 = 10
+    /// and a core stayed idle. Too low, it parses too little in the time they leave, and the writer waits for
+    /// batches. The best value moves with the parser's cost: 10 when it needed ~2.7 s; once the event codes' table
+    /// (``RecentEventCodes``) made it cheaper, nice 17 against 10 won five pairs of five (+0.6 / +0.1 / +0.1 / +4.2 /
+    /// +1.5 %), and rounds of 5, 10 and 15 measured medians of 1.80, 1.86 and 1.87 M rows/s (docs/performance.md
+    /// §1, items 41 and 44).
+    static let defaultParserNice: Int32 = 17
 
     /// The first batch is small, so that the writer starts after a few milliseconds of parsing rather than after a
     /// whole batch's.
