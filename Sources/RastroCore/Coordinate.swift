@@ -1,7 +1,7 @@
 /// Latitude and longitude, kept as integers of 1e-7 degree (about 1 cm): exact to store, compare and print back.
 public enum Coordinate {
     /// Units per degree.
-    public static var unitsPerDegree: Int64 { 10_000_000 }
+    @inlinable public static var unitsPerDegree: Int64 { 10_000_000 }
 
     /// Parses decimal degrees (`-74.0712345`) within ±`limitDegrees`; digits beyond the seventh decimal are dropped.
     @inlinable

@@ -11,7 +11,7 @@ public enum Event: UInt8, CaseIterable, Sendable, Hashable, Comparable {
     case returned = 6
 
     /// The number of canonical events; the storage formats reserve 3 bits for an event.
-    public static var count: Int { 7 }
+    @inlinable public static var count: Int { 7 }
 
     /// The canonical code as it appears in CSV, in the CLI and in every report.
     public var code: String {
@@ -27,7 +27,7 @@ public enum Event: UInt8, CaseIterable, Sendable, Hashable, Comparable {
     }
 
     /// Failed attempts and returns must say why; other events may.
-    public var requiresReason: Bool { self == .failedAttempt || self == .returned }
+    @inlinable public var requiresReason: Bool { self == .failedAttempt || self == .returned }
 
     /// Parses a canonical code exactly (use ``EventCatalog`` for company aliases).
     public init?(code: String) {
@@ -35,5 +35,5 @@ public enum Event: UInt8, CaseIterable, Sendable, Hashable, Comparable {
         self = event
     }
 
-    public static func < (lhs: Event, rhs: Event) -> Bool { lhs.rawValue < rhs.rawValue }
+    @inlinable public static func < (lhs: Event, rhs: Event) -> Bool { lhs.rawValue < rhs.rawValue }
 }

@@ -3,7 +3,7 @@
 /// Identifiers are at most 40 bytes (``Limits/trackingIDBytes``), so caches keyed by them need no heap storage per
 /// key: five machine words and a length.
 public struct InlineBytes: Hashable, Sendable, Comparable, CustomStringConvertible {
-    public static var capacity: Int { 40 }
+    @inlinable public static var capacity: Int { 40 }
     @usableFromInline var w0: UInt64 = 0
     @usableFromInline var w1: UInt64 = 0
     @usableFromInline var w2: UInt64 = 0

@@ -7,7 +7,7 @@
 /// keys take three or four passes. Equal integers are indistinguishable, so the result is exactly `sort()`'s.
 public enum RadixSort {
     /// Below this many keys the comparison sort is faster than clearing and summing the digit counts.
-    public static var threshold: Int { 512 }
+    @inlinable public static var threshold: Int { 512 }
     static var digitBits: Int { 11 }
     static var digitMask: UInt64 { (1 << UInt64(digitBits)) - 1 }
     static var buckets: Int { 1 << digitBits }

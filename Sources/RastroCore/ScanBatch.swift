@@ -66,9 +66,13 @@ public struct ScanBatch: Sendable {
     /// column that is valid only while it has as many entries as ``scans`` (anything else is ignored, and the
     /// writer hashes the tracking ids itself).
     public var trackingHashes: [UInt64] = []
+    /// Set by a ``ScanValidator`` after it appends a scan: the scan count then, and the identifier limit that scan's
+    /// messenger, centre and device were checked against. The validator need not check the same bytes again in the
+    /// next scan; any other append changes the count first, so the mark holds only for a scan the validator checked.
+    @usableFromInline var lastChecked: (scans: Int, identifierBytes: Int) = (-1, 0)
 
     /// Whether ``trackingHashes`` holds every scan's hash.
-    public var hasTrackingHashes: Bool { trackingHashes.count == scans.count }
+    @inlinable public var hasTrackingHashes: Bool { trackingHashes.count == scans.count }
 
     public init() {}
 
@@ -82,8 +86,8 @@ public struct ScanBatch: Sendable {
         trackingHashes.reserveCapacity(count)
     }
 
-    public var count: Int { scans.count }
-    public var isEmpty: Bool { scans.isEmpty }
+    @inlinable public var count: Int { scans.count }
+    @inlinable public var isEmpty: Bool { scans.isEmpty }
 
     /// Copies bytes into the arena and returns their span.
     @inlinable
@@ -106,19 +110,25 @@ public struct ScanBatch: Sendable {
         _ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer, _ third: UnsafeRawBufferPointer,
         _ fourth: UnsafeRawBufferPointer
     ) -> (ByteSpan, ByteSpan, ByteSpan, ByteSpan) {
-        var shared = (second: ByteSpan?.none, third: ByteSpan?.none, fourth: ByteSpan?.none)
-        if let previous = scans.last {
-            bytes.withUnsafeBytes { arena in
-                @inline(__always) func same(_ span: ByteSpan, _ source: UnsafeRawBufferPointer) -> ByteSpan? {
-                    guard span.length == source.count, let base = source.baseAddress, source.count > 0 else { return nil }
-                    return Self.equal(arena.baseAddress! + Int(span.offset), base, count: source.count) ? span : nil
-                }
-                shared = (same(previous.messenger, second), same(previous.workCenter, third), same(previous.device, fourth))
-            }
-        }
+        let previous = scans.last
+        return store(
+            first, second, third, fourth,
+            shared: (
+                previous.flatMap { span($0.messenger, ifEqualTo: second) },
+                previous.flatMap { span($0.workCenter, ifEqualTo: third) },
+                previous.flatMap { span($0.device, ifEqualTo: fourth) }
+            ))
+    }
+
+    /// ``store(_:_:_:_:)`` with the spans the second, third and fourth identifiers share already found (`nil`: stored).
+    @inlinable
+    public mutating func store(
+        _ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer, _ third: UnsafeRawBufferPointer,
+        _ fourth: UnsafeRawBufferPointer, shared: (ByteSpan?, ByteSpan?, ByteSpan?)
+    ) -> (ByteSpan, ByteSpan, ByteSpan, ByteSpan) {
         let start = bytes.count
-        let total = first.count + (shared.second == nil ? second.count : 0) + (shared.third == nil ? third.count : 0)
-            + (shared.fourth == nil ? fourth.count : 0)
+        let total = first.count + (shared.0 == nil ? second.count : 0) + (shared.1 == nil ? third.count : 0)
+            + (shared.2 == nil ? fourth.count : 0)
         bytes.append(contentsOf: repeatElement(0, count: total))
         var offset = start
         @inline(__always) func put(_ source: UnsafeRawBufferPointer, _ target: UnsafeMutableRawBufferPointer) -> ByteSpan {
@@ -131,9 +141,18 @@ public struct ScanBatch: Sendable {
         }
         return bytes.withUnsafeMutableBytes { target in
             (
-                put(first, target), shared.second ?? put(second, target), shared.third ?? put(third, target),
-                shared.fourth ?? put(fourth, target)
+                put(first, target), shared.0 ?? put(second, target), shared.1 ?? put(third, target),
+                shared.2 ?? put(fourth, target)
             )
+        }
+    }
+
+    /// `span` when its bytes equal `source` (not empty), otherwise `nil`.
+    @inlinable
+    public func span(_ span: ByteSpan, ifEqualTo source: UnsafeRawBufferPointer) -> ByteSpan? {
+        guard span.length == source.count, let base = source.baseAddress, source.count > 0 else { return nil }
+        return bytes.withUnsafeBytes { arena in
+            Self.equal(arena.baseAddress! + Int(span.offset), base, count: source.count) ? span : nil
         }
     }
 

@@ -86,9 +86,16 @@ public struct ScanValidator: Sendable {
             throw Problem(.scannedAt, error.message)
         }
         try checkTime(scannedAt, receivedAt: receivedAt)
-        try check(fields.messenger, .messenger, limits.identifierBytes)
-        try check(fields.workCenter, .workCenter, limits.identifierBytes)
-        try check(fields.device, .device, limits.identifierBytes)
+        // A messenger, centre or device with the bytes of the scan this validator appended last was checked then: it
+        // is not checked again, and it shares that scan's span (``ScanBatch/store(_:_:_:_:shared:)``). Consecutive
+        // scans nearly always repeat all three.
+        let previous = batch.lastChecked == (batch.count, limits.identifierBytes) ? batch.scans.last : nil
+        let sameMessenger = previous.flatMap { batch.span($0.messenger, ifEqualTo: fields.messenger) }
+        if sameMessenger == nil { try check(fields.messenger, .messenger, limits.identifierBytes) }
+        let sameCenter = previous.flatMap { batch.span($0.workCenter, ifEqualTo: fields.workCenter) }
+        if sameCenter == nil { try check(fields.workCenter, .workCenter, limits.identifierBytes) }
+        let sameDevice = previous.flatMap { batch.span($0.device, ifEqualTo: fields.device) }
+        if sameDevice == nil { try check(fields.device, .device, limits.identifierBytes) }
         let seq: UInt64
         do throws(FieldProblem) { seq = try Decimal64.parse(fields.seq) } catch { throw Problem(.seq, error.message) }
         let canonicalReason = try checkReason(fields.reason, event: event)
@@ -107,8 +114,10 @@ public struct ScanValidator: Sendable {
         }
         store(
             trackingID: fields.trackingID, messenger: fields.messenger, workCenter: fields.workCenter, device: fields.device,
-            reason: fields.reason, canonicalReason: canonicalReason, scannedAt: scannedAt, receivedAt: receivedAt, seq: seq,
-            latitude: latitude, longitude: longitude, event: event, hasLocation: hasLocation, source: source, to: &batch)
+            shared: (sameMessenger, sameCenter, sameDevice), reason: fields.reason, canonicalReason: canonicalReason,
+            scannedAt: scannedAt, receivedAt: receivedAt, seq: seq, latitude: latitude, longitude: longitude, event: event,
+            hasLocation: hasLocation, source: source, to: &batch)
+        batch.lastChecked = (batch.count, limits.identifierBytes)
     }
 
     /// An identifier already in the batch's arena and already checked with ``identifierProblem(_:)``: the binary
@@ -247,12 +256,14 @@ public struct ScanValidator: Sendable {
     @inlinable
     func store(
         trackingID: UnsafeRawBufferPointer, messenger: UnsafeRawBufferPointer, workCenter: UnsafeRawBufferPointer,
-        device: UnsafeRawBufferPointer, reason reasonBytes: UnsafeRawBufferPointer, canonicalReason: InlineBytes?,
+        device: UnsafeRawBufferPointer, shared: (ByteSpan?, ByteSpan?, ByteSpan?), reason reasonBytes: UnsafeRawBufferPointer,
+        canonicalReason: InlineBytes?,
         scannedAt: Int64, receivedAt: Int64, seq: UInt64, latitude: Int32, longitude: Int32, event: Event,
         hasLocation: Bool, source: UInt32, to batch: inout ScanBatch
     ) {
         if hashesTrackingIDs { batch.trackingHashes.append(InlineBytes(trackingID).trackingHash) }
-        let (trackingSpan, messengerSpan, centerSpan, deviceSpan) = batch.store(trackingID, messenger, workCenter, device)
+        let (trackingSpan, messengerSpan, centerSpan, deviceSpan) = batch.store(
+            trackingID, messenger, workCenter, device, shared: shared)
         let reasonSpan: ByteSpan
         if let canonicalReason {
             reasonSpan = canonicalReason.withBytes { batch.store($0) }
