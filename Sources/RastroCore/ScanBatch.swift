@@ -126,6 +126,10 @@ public struct ScanBatch: Sendable {
         _ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer, _ third: UnsafeRawBufferPointer,
         _ fourth: UnsafeRawBufferPointer, shared: (ByteSpan?, ByteSpan?, ByteSpan?)
     ) -> (ByteSpan, ByteSpan, ByteSpan, ByteSpan) {
+        if let second = shared.0, let third = shared.1, let fourth = shared.2 {
+            // The common case: only the tracking id is new, and one append copies it.
+            return (store(first), second, third, fourth)
+        }
         let start = bytes.count
         let total = first.count + (shared.0 == nil ? second.count : 0) + (shared.1 == nil ? third.count : 0)
             + (shared.2 == nil ? fourth.count : 0)
@@ -148,7 +152,7 @@ public struct ScanBatch: Sendable {
     }
 
     /// `span` when its bytes equal `source` (not empty), otherwise `nil`.
-    @inlinable
+    @inlinable @inline(__always)
     public func span(_ span: ByteSpan, ifEqualTo source: UnsafeRawBufferPointer) -> ByteSpan? {
         guard span.length == source.count, let base = source.baseAddress, source.count > 0 else { return nil }
         return bytes.withUnsafeBytes { arena in
