@@ -15,6 +15,9 @@ public struct SiteTimeZone: Sendable {
     @usableFromInline var spanStart: Int64 = 1
     @usableFromInline var spanEnd: Int64 = 0
     @usableFromInline var spanOffset: Int64 = 0
+    /// The date ``Timestamp/parse(_:zone:)`` read last: its first ten bytes (`YYYY-MM-DD`, as two little-endian
+    /// loads) and its day number. Consecutive scans are nearly always dated the same day.
+    @usableFromInline var lastDate: (head: UInt64, tail: UInt16, days: Int64)? = nil
 
     /// The zone Rastro uses when a data directory does not name one.
     public static let defaultIdentifier = "America/Bogota"

@@ -29,9 +29,22 @@ public enum Timestamp {
             index += 1
             return true
         }
-        guard let year = digits(4), expect(UInt8(ascii: "-")), let month = digits(2), expect(UInt8(ascii: "-")),
-            let day = digits(2)
-        else { throw badShape(bytes) }
+        // The date of the timestamp parsed last (its bytes, validated then) is not parsed again.
+        let head = bytes.baseAddress!.loadUnaligned(as: UInt64.self)
+        let tail = bytes.baseAddress!.loadUnaligned(fromByteOffset: 8, as: UInt16.self)
+        var cachedDays: Int64? = nil
+        var year = 0
+        var month = 0
+        var day = 0
+        if let last = zone.lastDate, last.head == head && last.tail == tail {
+            cachedDays = last.days
+            index = 10
+        } else {
+            guard let parsedYear = digits(4), expect(UInt8(ascii: "-")), let parsedMonth = digits(2),
+                expect(UInt8(ascii: "-")), let parsedDay = digits(2)
+            else { throw badShape(bytes) }
+            (year, month, day) = (parsedYear, parsedMonth, parsedDay)
+        }
         guard index < count, bytes[index] == UInt8(ascii: "T") || bytes[index] == UInt8(ascii: " ")
             || bytes[index] == UInt8(ascii: "t")
         else { throw badShape(bytes) }
@@ -56,14 +69,22 @@ public enum Timestamp {
                 guard fractionDigits > 0 else { throw badShape(bytes) }
             }
         }
-        guard month >= 1 && month <= 12 else { throw FieldProblem("month \(month) is out of range 01–12") }
-        guard day >= 1 && day <= CivilDate.daysInMonth(year: year, month: month) else {
-            throw FieldProblem("day \(day) does not exist in \(year)-\(month < 10 ? "0" : "")\(month)")
+        if cachedDays == nil {
+            guard month >= 1 && month <= 12 else { throw FieldProblem("month \(month) is out of range 01–12") }
+            guard day >= 1 && day <= CivilDate.daysInMonth(year: year, month: month) else {
+                throw FieldProblem("day \(day) does not exist in \(year)-\(month < 10 ? "0" : "")\(month)")
+            }
         }
         guard hour <= 23 else { throw FieldProblem("hour \(hour) is out of range 00–23") }
         guard minute <= 59 else { throw FieldProblem("minute \(minute) is out of range 00–59") }
         guard second <= 59 else { throw FieldProblem("second \(second) is out of range 00–59") }
-        let days = Int64(CivilDate(year: year, month: month, day: day).daysSinceEpoch)
+        let days: Int64
+        if let cachedDays {
+            days = cachedDays
+        } else {
+            days = Int64(CivilDate(year: year, month: month, day: day).daysSinceEpoch)
+            zone.lastDate = (head, tail, days)
+        }
         let wallClock =
             ((days * 24 + Int64(hour)) * 60 + Int64(minute)) * 60_000 + Int64(second) * 1000 + Int64(millisecond)
         if index == count { return zone.cachedUTC(fromLocalWallClock: wallClock) }

@@ -1,3 +1,4 @@
+import Foundation
 import RastroCore
 import Testing
 
@@ -104,5 +105,32 @@ struct CivilDateTests {
         #expect(CivilDate(year: 2026, month: 11, day: 3).iso == "2026-11-03")
         #expect(CivilDate(year: 2026, month: 11, day: 2).isoWeekday == 1)
         #expect(CivilDate(year: 2026, month: 11, day: 8).isoWeekday == 7)
+    }
+
+    /// A zone that parsed the timestamps before (and keeps their last date) answers every timestamp as a fresh zone
+    /// does, value or refusal and message: 20,000 random timestamps over a few dates, valid and invalid ones (month 13,
+    /// 31 April, 29 February of a common year, hour 24, minute 60, a bad separator, an offset).
+    @Test func parsingAfterOtherTimestampsGivesWhatAFreshZoneGives() {
+        var state: UInt64 = 11
+        func next(_ bound: Int) -> Int {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Int((z ^ (z >> 31)) % UInt64(bound))
+        }
+        let dates = ["2026-09-01", "2026-09-02", "2026-04-31", "2026-13-01", "2025-02-29", "2024-02-29", "2026-9-01x"]
+        let separators = ["T", " ", "t", "_"]
+        let offsets = ["", "", "Z", "-05:00", "+0130", "-05"]
+        var shared = TimestampTests.bogota
+        func outcome(_ text: String, _ zone: inout SiteTimeZone) -> String {
+            do throws(FieldProblem) { return String(try Timestamp.parse(text, zone: &zone)) } catch { return error.message }
+        }
+        for _ in 0..<20_000 {
+            let time = String(format: "%02d:%02d:%02d", next(26), next(62), next(61)) + (next(3) == 0 ? ".5" : "")
+            let text = dates[next(dates.count)] + separators[next(separators.count)] + time + offsets[next(offsets.count)]
+            var fresh = TimestampTests.bogota
+            #expect(outcome(text, &shared) == outcome(text, &fresh), "\(text)")
+        }
     }
 }
