@@ -100,8 +100,8 @@ let package = Package(
             dependencies: ["RastroCore", "RastroCSV", "RastroStore", "RastroGenerator"],
             path: "Tests/RastroTestSupport"
         ),
-        .testTarget(name: "RastroCoreTests", dependencies: ["RastroCore"]),
-        .testTarget(name: "RastroCSVTests", dependencies: ["RastroCSV"]),
+        .testTarget(name: "RastroCoreTests", dependencies: ["RastroCore", "RastroGenerator"]),
+        .testTarget(name: "RastroCSVTests", dependencies: ["RastroCSV", "RastroGenerator"]),
         .testTarget(name: "RastroStoreTests", dependencies: ["RastroStore", "RastroCSV", "RastroGenerator", "RastroTestSupport"]),
         .testTarget(name: "RastroGeneratorTests", dependencies: ["RastroGenerator", "RastroCSV", "RastroTestSupport"]),
         .testTarget(name: "RastroCLITests", dependencies: ["RastroCLI", "RastroStore", "RastroTestSupport"]),

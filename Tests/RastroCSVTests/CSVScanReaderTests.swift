@@ -1,5 +1,6 @@
 @testable import RastroCSV
 import RastroCore
+import RastroGenerator
 import Testing
 
 /// Reads a whole CSV text with the standard catalogs in Bogotá, optionally in chunks of `chunkSize` bytes.
@@ -235,14 +236,8 @@ struct CSVWriterTests {
     /// The word-at-a-time field end against a byte loop, on random bytes rich in delimiters, line ends, tabs, other
     /// control bytes and bytes above 0x7F, from every start and with either delimiter.
     @Test func theFieldEndMatchesAByteLoop() {
-        var state: UInt64 = 7
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var random = SplitMix(seed: 7)
+        func next() -> UInt64 { random.next() }
         let alphabet: [UInt8] = Array("abcXYZ0189-_. ".utf8) + [0x2C, 0x3B, 0x0A, 0x0D, 0x09, 0x01, 0x1F, 0x20, 0x7F, 0x80, 0xC3, 0xFF]
         for _ in 0..<20_000 {
             let bytes = (0..<Int(next() % 40)).map { _ in alphabet[Int(next() % UInt64(alphabet.count))] }

@@ -1,4 +1,5 @@
 import RastroCore
+import RastroGenerator
 import Testing
 
 @Suite("Coordinates and numbers")
@@ -99,14 +100,8 @@ struct CoordinateTests {
 
     /// 50,000 random strings of digits, signs, points and other bytes, up to 14 long: the same answer as the reference.
     @Test func agreesWithTheReferenceOnRandomInput() {
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var random = SplitMix(seed: 0x9E37_79B9_7F4A_7C15)
+        func next() -> UInt64 { random.next() }
         let alphabet = Array("0123456789012345678901234567890123456789-+..e ,".utf8)
         for _ in 0..<50_000 {
             let length = Int(next() % 15)

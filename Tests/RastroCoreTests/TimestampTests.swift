@@ -1,5 +1,6 @@
 import Foundation
 import RastroCore
+import RastroGenerator
 import Testing
 
 @Suite("Timestamps")
@@ -111,14 +112,8 @@ struct CivilDateTests {
     /// does, value or refusal and message: 20,000 random timestamps over a few dates, valid and invalid ones (month 13,
     /// 31 April, 29 February of a common year, hour 24, minute 60, a bad separator, an offset).
     @Test func parsingAfterOtherTimestampsGivesWhatAFreshZoneGives() {
-        var state: UInt64 = 11
-        func next(_ bound: Int) -> Int {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Int((z ^ (z >> 31)) % UInt64(bound))
-        }
+        var random = SplitMix(seed: 11)
+        func next(_ bound: Int) -> Int { random.below(bound) }
         let dates = ["2026-09-01", "2026-09-02", "2026-04-31", "2026-13-01", "2025-02-29", "2024-02-29", "2026-9-01x"]
         let separators = ["T", " ", "t", "_"]
         let offsets = ["", "", "Z", "-05:00", "+0130", "-05"]
