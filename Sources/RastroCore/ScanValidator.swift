@@ -90,12 +90,15 @@ public struct ScanValidator: Sendable {
         // is not checked again, and it shares that scan's span (``ScanBatch/store(_:_:_:_:shared:)``). Consecutive
         // scans nearly always repeat all three.
         let previous = batch.lastChecked == (batch.count, limits.identifierBytes) ? batch.scans.last : nil
-        let sameMessenger = previous.flatMap { batch.span($0.messenger, ifEqualTo: fields.messenger) }
-        if sameMessenger == nil { try check(fields.messenger, .messenger, limits.identifierBytes) }
-        let sameCenter = previous.flatMap { batch.span($0.workCenter, ifEqualTo: fields.workCenter) }
-        if sameCenter == nil { try check(fields.workCenter, .workCenter, limits.identifierBytes) }
-        let sameDevice = previous.flatMap { batch.span($0.device, ifEqualTo: fields.device) }
-        if sameDevice == nil { try check(fields.device, .device, limits.identifierBytes) }
+        /// The previous scan's span when `bytes` equal it; otherwise `bytes` are checked and `nil` returned.
+        func sharedOrChecked(_ stored: ByteSpan?, _ bytes: UnsafeRawBufferPointer, _ field: ScanField) throws(Problem) -> ByteSpan? {
+            if let stored, let span = batch.span(stored, ifEqualTo: bytes) { return span }
+            try check(bytes, field, limits.identifierBytes)
+            return nil
+        }
+        let sameMessenger = try sharedOrChecked(previous?.messenger, fields.messenger, .messenger)
+        let sameCenter = try sharedOrChecked(previous?.workCenter, fields.workCenter, .workCenter)
+        let sameDevice = try sharedOrChecked(previous?.device, fields.device, .device)
         let seq: UInt64
         do throws(FieldProblem) { seq = try Decimal64.parse(fields.seq) } catch { throw Problem(.seq, error.message) }
         let canonicalReason = try checkReason(fields.reason, event: event)
