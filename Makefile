@@ -22,7 +22,7 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: deps build test run demo clean fresh bench bench-deps bench-micro
+.PHONY: deps build test test-fast run demo clean fresh bench bench-deps bench-micro
 
 ## deps: install the system libraries Rastro links (LMDB, zstd) with apt-get, only when missing.
 deps:
@@ -36,6 +36,13 @@ build: deps
 test: deps
 	$(SWIFT) build
 	$(SWIFT) test
+
+## test-fast: the suite without the slow end-to-end runs (tagged `endToEnd`: the crash-recovery loop and the chaos
+##            proxy), for the edit-test loop. `make test` runs everything.
+SLOW_TESTS := CrashRecoveryTests|severalConnectionsThroughDroppedConnections
+test-fast: deps
+	$(SWIFT) build
+	$(SWIFT) test --skip '$(SLOW_TESTS)'
 
 ## run: the main job — a demo data directory with the sample loaded, a gateway token, and rastrod in the foreground
 ##      on 127.0.0.1 (binary 7400, CSV lines 7401, HTTP 7480). Ctrl-C stops it gracefully.

@@ -5,6 +5,7 @@ import PackageDescription
 //
 // The module graph mirrors the architecture (see docs/storage.md):
 //   CLMDB, CZstd        C system libraries, imported only by RastroStore.
+//   RastroPrimitives    the project's threads and locks (every pthread call checked), the one module with raw threads.
 //   RastroCore          domain: scans, events, identifiers, time, catalogs, limits.
 //   RastroCSV           the CSV dialect, on bytes, into scan batches.
 //   RastroStore         LMDB environment, compact encodings, indexes, ingest and reads.
@@ -51,9 +52,11 @@ let package = Package(
             pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]
         ),
+        .target(name: "RastroPrimitives", swiftSettings: hotPath),
         .target(name: "RastroCore", swiftSettings: hotPath),
         .target(name: "RastroCSV", dependencies: ["RastroCore"], swiftSettings: hotPath),
-        .target(name: "RastroStore", dependencies: ["RastroCore", "CLMDB", "CZstd"], swiftSettings: hotPath),
+        .target(
+            name: "RastroStore", dependencies: ["RastroPrimitives", "RastroCore", "CLMDB", "CZstd"], swiftSettings: hotPath),
         .target(name: "RastroAnalytics", dependencies: ["RastroCore", "RastroStore"]),
         .target(name: "RastroProtocol", dependencies: ["RastroCore"], swiftSettings: hotPath),
         .target(
@@ -63,7 +66,7 @@ let package = Package(
         .target(
             name: "RastroServer",
             dependencies: [
-                "RastroCore", "RastroCSV", "RastroStore", "RastroProtocol", "RastroAccess",
+                "RastroPrimitives", "RastroCore", "RastroCSV", "RastroStore", "RastroProtocol", "RastroAccess",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -86,8 +89,8 @@ let package = Package(
         .target(
             name: "RastroCLI",
             dependencies: [
-                "RastroCore", "RastroCSV", "RastroStore", "RastroAnalytics", "RastroGenerator", "RastroAccess", "RastroClient",
-                "RastroServer",
+                "RastroPrimitives", "RastroCore", "RastroCSV", "RastroStore", "RastroAnalytics", "RastroGenerator", "RastroAccess",
+                "RastroClient", "RastroServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -100,11 +103,12 @@ let package = Package(
             dependencies: ["RastroCore", "RastroCSV", "RastroStore", "RastroGenerator"],
             path: "Tests/RastroTestSupport"
         ),
+        .testTarget(name: "RastroPrimitivesTests", dependencies: ["RastroPrimitives"]),
         .testTarget(name: "RastroCoreTests", dependencies: ["RastroCore", "RastroGenerator"]),
         .testTarget(name: "RastroCSVTests", dependencies: ["RastroCSV", "RastroGenerator"]),
         .testTarget(name: "RastroStoreTests", dependencies: ["RastroStore", "RastroCSV", "RastroGenerator", "RastroTestSupport"]),
         .testTarget(name: "RastroGeneratorTests", dependencies: ["RastroGenerator", "RastroCSV", "RastroTestSupport"]),
-        .testTarget(name: "RastroCLITests", dependencies: ["RastroCLI", "RastroStore", "RastroTestSupport"]),
+        .testTarget(name: "RastroCLITests", dependencies: ["RastroCLI", "RastroStore", "RastroPrimitives", "RastroTestSupport"]),
         .testTarget(name: "RastroAnalyticsTests", dependencies: ["RastroAnalytics", "RastroGenerator", "RastroTestSupport", "RastroCLI"]),
         .testTarget(name: "RastroProtocolTests", dependencies: ["RastroProtocol", "RastroTestSupport"]),
         .testTarget(

@@ -165,6 +165,7 @@ struct FrameReader {
 
 /// Moves a value to a task that will be its only user.
 final class Handoff<Value>: @unchecked Sendable {
+    // @unchecked Sendable: `value` is immutable and the sender stops using it once it is handed over.
     let value: Value
 
     init(_ value: Value) { self.value = value }

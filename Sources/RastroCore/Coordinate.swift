@@ -6,8 +6,8 @@ public enum Coordinate {
     /// Parses decimal degrees (`-74.0712345`) within ±`limitDegrees`; digits beyond the seventh decimal are dropped.
     ///
     /// The fraction's digits are accumulated as an integer and scaled once at the end: each digit is one
-    /// multiply-add on a short dependency chain, where a place value divided by ten per digit made a chain of
-    /// divisions (two coordinates per scan were 8 % of the parser's time).
+    /// multiply-add on a short dependency chain, where a place value divided by ten per digit would make a chain of
+    /// divisions.
     @inlinable
     public static func parse(_ bytes: UnsafeRawBufferPointer, limitDegrees: Int64) throws(FieldProblem) -> Int32 {
         let count = bytes.count

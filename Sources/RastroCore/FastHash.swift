@@ -1,6 +1,6 @@
 /// A fast, well-mixed 64-bit hash for the keys of the ingest path's dictionaries.
 ///
-/// Swift's `Hasher` (SipHash-1-3) resists hash flooding at ~20 ns per key; the writer's dictionaries are keyed by
+/// Swift's `Hasher` (SipHash-1-3) resists hash flooding at several times this mixer's cost; the writer's dictionaries are keyed by
 /// values the store itself derives (day, centre and messenger ids; identifiers already validated), and it looks up
 /// several per scan, so its key types hash with this mixer through `_rawHashValue(seed:)` instead (the hook
 /// `Dictionary` calls). The per-dictionary seed is still mixed in.

@@ -30,8 +30,7 @@ public struct InlineBytes: Hashable, Sendable, Comparable, CustomStringConvertib
     /// Up to 40 bytes as five words, unused bytes zero.
     ///
     /// Word-sized loads, written without a loop: `copyMemory` is a call to `memmove`, which for these 10–40 byte
-    /// identifiers costs more than the copy (5% of an import's CPU), and LLVM turns a copying loop back into that
-    /// call. Identifiers are copied several times per scan.
+    /// identifiers costs more than the copy, and LLVM turns a copying loop back into that call. Identifiers are copied several times per scan.
     @inlinable @inline(__always)
     static func words(of bytes: UnsafeRawBufferPointer) -> (UInt64, UInt64, UInt64, UInt64, UInt64) {
         let count = bytes.count

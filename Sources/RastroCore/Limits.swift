@@ -10,9 +10,8 @@ public struct Limits: Sendable, Equatable {
     /// Longest CSV record (a physical line, or several when a quoted field holds newlines), in bytes.
     public var csvRecordBytes = 4_096
     /// Scans per durable commit of a bulk import. A commit rewrites each trace block it touches once, so bigger
-    /// commits rewrite less per scan: 500,000 imports 10 M scans 9–21 % faster than 250,000 with 8–18 % less CPU,
-    /// for ~250 MB more peak memory (~930 MB); 1,000,000 is slower again, the parser and the writer overlapping
-    /// less (docs/performance.md §1). The server's group commits have their own bound (`ServerLimits.commitScans`).
+    /// commits rewrite less per scan; much bigger ones hold more memory and let the parser and the writer overlap
+    /// less (docs/performance.md §8). The server's group commits have their own bound (`ServerLimits.commitScans`).
     public var scansPerCommit = 500_000
     /// Most scans one item may accumulate; a guard against a tag scanned in a loop.
     public var scansPerItem = 10_000

@@ -5,7 +5,9 @@ import Darwin
 #endif
 import Logging
 import RastroCore
+import RastroPrimitives
 import RastroStore
+import Synchronization
 
 /// The server's only writer: batches from every connection, coalesced into one LMDB transaction per commit (group
 /// commit), acknowledged only once that transaction is durable.
@@ -13,136 +15,110 @@ import RastroStore
 /// A dedicated thread runs the blocking LMDB work. While a commit runs, new batches queue; the next commit takes
 /// everything queued (up to ``ServerLimits/commitScans``), so the busier the server, the larger and cheaper its
 /// commits. When idle, the first batch waits at most ``ServerLimits/commitWindowMilliseconds`` for company.
-public final class GroupCommitWriter: @unchecked Sendable {
+public final class GroupCommitWriter: Sendable {
     public typealias Completion = @Sendable (Result<IngestResponse, any Error>) -> Void
 
-    struct Pending {
+    struct Pending: Sendable {
         var request: IngestRequest
         var completion: Completion
+    }
+
+    private struct State {
+        var queue: [Pending] = []
+        var queuedScans = 0
+        var stopping = false
+        var stopped = false
+        /// Run (on the writer thread) when the queue falls below the congestion bound, so paused connections read
+        /// again.
+        var drainedHandlers: [@Sendable () -> Void] = []
     }
 
     let store: Store
     let limits: ServerLimits
     let metrics: ServerMetrics
     let logger: Logger
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    private var queue: [Pending] = []
-    private var queuedScans = 0
-    private var stopping = false
-    private var stopped = false
-    private var thread = pthread_t()
-    /// Called (on the writer thread) whenever the queue falls below the congestion bound, so paused connections read
-    /// again.
-    private var drainedHandlers: [@Sendable () -> Void] = []
+    private let state = Monitor(State())
+    /// Set once, right after the thread starts; read by `stop`.
+    private let thread = Mutex<OwnedThread?>(nil)
 
     public init(store: Store, limits: ServerLimits, metrics: ServerMetrics, logger: Logger) {
         self.store = store
         self.limits = limits
         self.metrics = metrics
         self.logger = logger
-        pthread_mutex_init(mutex, nil)
-        pthread_cond_init(changed, nil)
-        let unmanaged = Unmanaged.passRetained(self)
-        pthread_create(&thread, nil, { context in
-            let writer = Unmanaged<GroupCommitWriter>.fromOpaque(context!).takeRetainedValue()
-            writer.loop()
-            return nil
-        }, unmanaged.toOpaque())
-    }
-
-    deinit {
-        pthread_cond_destroy(changed)
-        pthread_mutex_destroy(mutex)
-        changed.deallocate()
-        mutex.deallocate()
+        let started = OwnedThread(name: "rastro-writer") { [self] in loop() }
+        thread.withLock { $0 = started }
     }
 
     /// Queues a batch; `completion` runs on the writer thread once it is durably committed (or failed).
     public func submit(_ request: IngestRequest, completion: @escaping Completion) {
-        pthread_mutex_lock(mutex)
-        if stopping {
-            pthread_mutex_unlock(mutex)
-            completion(.failure(WriterStopped()))
-            return
+        let accepted = state.withLock { state in
+            guard !state.stopping else { return false }
+            state.queue.append(Pending(request: request, completion: completion))
+            state.queuedScans += request.batch.count
+            metrics.queueDepth.record(state.queuedScans)
+            return true
         }
-        queue.append(Pending(request: request, completion: completion))
-        queuedScans += request.batch.count
-        metrics.queueDepth.record(queuedScans)
-        pthread_cond_broadcast(changed)
-        pthread_mutex_unlock(mutex)
+        if !accepted { completion(.failure(WriterStopped())) }
     }
 
     /// Whether connections should stop reading until the queue drains.
     public var isCongested: Bool {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return queuedScans >= limits.queuedScans
+        state.withLock { $0.queuedScans >= limits.queuedScans }
     }
 
     /// Runs `handler` once, the next time the queue falls below the congestion bound (or now if it already is).
     public func whenDrained(_ handler: @escaping @Sendable () -> Void) {
-        pthread_mutex_lock(mutex)
-        if queuedScans < limits.queuedScans || stopping {
-            pthread_mutex_unlock(mutex)
-            handler()
-            return
+        let now = state.withLock { state in
+            if state.queuedScans < limits.queuedScans || state.stopping { return true }
+            state.drainedHandlers.append(handler)
+            return false
         }
-        drainedHandlers.append(handler)
-        pthread_mutex_unlock(mutex)
+        if now { handler() }
     }
 
     /// Commits what is queued, then stops the thread; later submissions fail.
     public func stop() {
-        pthread_mutex_lock(mutex)
-        stopping = true
-        pthread_cond_broadcast(changed)
-        while !stopped { pthread_cond_wait(changed, mutex) }
-        pthread_mutex_unlock(mutex)
-        pthread_join(thread, nil)
+        state.withLock { $0.stopping = true }
+        state.withLock(when: { $0.stopped }) { _, _ in }
+        thread.withLock { $0 }?.join()
     }
 
     private func loop() {
         while let group = nextGroup() {
             commit(group)
         }
-        pthread_mutex_lock(mutex)
-        stopped = true
-        let handlers = drainedHandlers
-        drainedHandlers = []
-        pthread_cond_broadcast(changed)
-        pthread_mutex_unlock(mutex)
+        let handlers = state.withLock { state in
+            state.stopped = true
+            defer { state.drainedHandlers = [] }
+            return state.drainedHandlers
+        }
         for handler in handlers { handler() }
     }
 
     /// Waits for work, lets a lone first batch wait the commit window for company, then takes up to a commit's worth.
     private func nextGroup() -> [Pending]? {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        while queue.isEmpty && !stopping { pthread_cond_wait(changed, mutex) }
-        if queue.isEmpty { return nil }
-        if queuedScans < limits.commitScans && !stopping {
-            var deadline = timespec()
-            clock_gettime(CLOCK_REALTIME, &deadline)
-            let window = limits.commitWindowMilliseconds * 1_000_000
-            deadline.tv_nsec += window % 1_000_000_000
-            deadline.tv_sec += window / 1_000_000_000 + deadline.tv_nsec / 1_000_000_000
-            deadline.tv_nsec %= 1_000_000_000
-            while queuedScans < limits.commitScans && !stopping {
-                if pthread_cond_timedwait(changed, mutex, &deadline) == ETIMEDOUT { break }
+        let limits = self.limits
+        let queued = state.withLock(when: { !$0.queue.isEmpty || $0.stopping }) { state, _ in !state.queue.isEmpty }
+        guard queued else { return nil }
+        return state.withLock(
+            when: { $0.queuedScans >= limits.commitScans || $0.stopping },
+            timeoutNanoseconds: Int64(limits.commitWindowMilliseconds) * 1_000_000
+        ) { state, _ in
+            var taken = 0
+            var scans = 0
+            while taken < state.queue.count
+                && (taken == 0 || scans + state.queue[taken].request.batch.count <= limits.commitScans)
+            {
+                scans += state.queue[taken].request.batch.count
+                taken += 1
             }
+            let group = Array(state.queue.prefix(taken))
+            state.queue.removeFirst(taken)
+            state.queuedScans -= scans
+            metrics.queueDepth.record(state.queuedScans)
+            return group
         }
-        var taken = 0
-        var scans = 0
-        while taken < queue.count && (taken == 0 || scans + queue[taken].request.batch.count <= limits.commitScans) {
-            scans += queue[taken].request.batch.count
-            taken += 1
-        }
-        let group = Array(queue.prefix(taken))
-        queue.removeFirst(taken)
-        queuedScans -= scans
-        metrics.queueDepth.record(queuedScans)
-        return group
     }
 
     private func commit(_ group: [Pending]) {
@@ -161,13 +137,11 @@ public final class GroupCommitWriter: @unchecked Sendable {
             logger.error("commit failed", metadata: ["error": "\(error)", "scans": "\(scans)"])
             for pending in group { pending.completion(.failure(error)) }
         }
-        pthread_mutex_lock(mutex)
-        var handlers: [@Sendable () -> Void] = []
-        if queuedScans < limits.queuedScans {
-            handlers = drainedHandlers
-            drainedHandlers = []
+        let handlers = state.withLock { state -> [@Sendable () -> Void] in
+            guard state.queuedScans < limits.queuedScans else { return [] }
+            defer { state.drainedHandlers = [] }
+            return state.drainedHandlers
         }
-        pthread_mutex_unlock(mutex)
         for handler in handlers { handler() }
     }
 }
@@ -179,10 +153,9 @@ public struct WriterStopped: Error, CustomStringConvertible {
 
 /// The receive time the server gives a batch's scans: wall-clock UTC to the whole second.
 ///
-/// Trace blocks keep a table of the receive times their scans carry (docs/storage.md §5.1). With milliseconds,
-/// every batch of every connection had its own, and a server-fed block's table held hundreds: 26.7 bytes per scan
-/// against an import's 24.1, and a table lookup per scan when blocks are rewritten. The batches of one second share
-/// one entry now. A second is far finer than what receive times answer (how late a handheld uploaded, in hours).
+/// Trace blocks keep a table of the receive times their scans carry (docs/storage.md §5.1). With milliseconds every
+/// batch of every connection would have its own entry; to the second, the batches of one second share one. A second
+/// is far finer than what receive times answer (how late a handheld uploaded, in hours).
 func serverReceiveTime() -> Int64 {
     serverMilliseconds() / 1_000 * 1_000
 }

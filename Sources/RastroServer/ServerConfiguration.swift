@@ -13,9 +13,8 @@ public struct ServerLimits: Sendable, Equatable {
     public var connections = 1_024
     /// A connection with nothing to read and nothing in flight for this long is closed.
     public var idleTimeoutSeconds = 60
-    /// A commit takes at most this many scans (smaller commits re-encode the same trace blocks more often;
-    /// docs/performance.md §1, 2). Half of `rastro import`'s: 500,000 gained the server 1–3 % for 270–420 MB more
-    /// memory (§3)…
+    /// A commit takes at most this many scans: smaller commits re-encode the same trace blocks more often, larger ones
+    /// hold more memory for little gain (half of `rastro import`'s, since the server's memory must stay bounded)…
     public var commitScans = 250_000
     /// …and waits at most this long for more once the first batch is queued (under load the previous commit's
     /// duration gathers far more than this window does).

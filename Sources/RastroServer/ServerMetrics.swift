@@ -5,6 +5,7 @@ import RastroStore
 /// What `GET /metrics` reports, in Prometheus format, through swift-metrics handles backed by this server's own
 /// registry (so several servers in one process — tests — keep separate counts).
 public final class ServerMetrics: @unchecked Sendable {
+    // @unchecked Sendable: every property is a `let` of a swift-metrics handle or registry, each thread-safe itself.
     public let registry = PrometheusCollectorRegistry()
     let accepted: Metrics.Counter
     let duplicates: Metrics.Counter

@@ -1,4 +1,5 @@
 import Synchronization
+import RastroPrimitives
 import Testing
 
 @testable import RastroCLI
@@ -11,7 +12,7 @@ struct ProcessTuningTests {
         let caller = ProcessTuning.currentThreadNice()
         let wanted = min(caller + 7, 19)
         let seen = Mutex(Int32(-100))
-        let worker = WorkerThread {
+        let worker = OwnedThread(name: "test-nice") {
             ProcessTuning.setCurrentThreadNice(wanted)
             let nice = ProcessTuning.currentThreadNice()
             seen.withLock { $0 = nice }

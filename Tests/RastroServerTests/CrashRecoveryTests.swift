@@ -15,7 +15,7 @@ import Glibc
 #endif
 
 /// `rastrod` as a real process, killed with SIGKILL mid-stream: an acknowledgement must mean the scans are on disk.
-@Suite("Crash recovery", .serialized)
+@Suite("Crash recovery", .serialized, .tags(.endToEnd))
 struct CrashRecoveryTests {
     static let binary = String(#filePath).components(separatedBy: "/Tests/").first! + "/.build/debug/rastrod"
 

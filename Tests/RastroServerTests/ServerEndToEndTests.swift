@@ -54,7 +54,7 @@ struct ServerEndToEndTests {
         }
     }
 
-    @Test func severalConnectionsThroughDroppedConnectionsStoreExactlyTheUniqueScans() async throws {
+    @Test(.tags(.endToEnd)) func severalConnectionsThroughDroppedConnectionsStoreExactlyTheUniqueScans() async throws {
         let harness = try await ServerHarness()
         let token = try harness.token(.gateway, "gw")
         let files = TemporaryDirectory()

@@ -82,7 +82,7 @@ struct SealingTests {
                 try reader.transaction.withValue(reader.databases.items, Key.uint32(7)) { TraceBlock.envelope(of: $0) }
             }
             #expect(tailed??.tails == 1)
-            #expect(store.blockCache.peek(7) != nil)
+            #expect(store.writer!.withSerialAccess { $0.blockCache.peek(7) } != nil)
             // New items enough to push the sixty blocks out of the hot window: the sealer seals them this commit.
             let newItems = (Int(WriteSession.hotBlocks) + 40) * TraceBlock.capacity
             var third = ScanBatch(reservingScans: newItems)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import RastroCSV
 import RastroCore
+import RastroPrimitives
 import RastroStore
 
 /// `rastro import`: bulk load CSV files.
@@ -94,15 +95,10 @@ struct Importer {
     /// The parsing thread's nice value (``defaultParserNice``; 0 leaves it at the writer's priority).
     var parserNice: Int32
 
-    /// The parser runs at a lower priority than the writer by default. It needs ~2.5 s of CPU for the 10 M-row
-    /// benchmark stream, the writer ~5 s and its helper ~2.6 s, on two cores: at equal priority, the parser took its
-    /// share of a core while the writer and the helper rewrote trace blocks, so the writer, whose thread sets the
-    /// pace, waited; while the writer worked through its serial steps, the parser, a batch ahead, had nothing to do
-    /// and a core stayed idle. Too low, it parses too little in the time they leave, and the writer waits for
-    /// batches. The best value moves with the parser's cost: 10 when it needed ~2.7 s; once the event codes' table
-    /// (``RecentEventCodes``) made it cheaper, nice 17 against 10 won five pairs of five (+0.6 / +0.1 / +0.1 / +4.2 /
-    /// +1.5 %), and rounds of 5, 10 and 15 measured medians of 1.80, 1.86 and 1.87 M rows/s (docs/performance.md
-    /// §1, items 41 and 44).
+    /// The parser runs below the writer's priority: on two cores, the writer's thread sets the pace, and at equal
+    /// priority the parser takes a core from it while the writer and its helper rewrite trace blocks, then idles while
+    /// the writer works alone. At nice 17 it parses in the time they leave and still stays a batch ahead; higher values
+    /// starve it on a busy machine (docs/performance.md, "Tuning that holds").
     static let defaultParserNice: Int32 = 17
 
     /// The first batch is small, so that the writer starts after a few milliseconds of parsing rather than after a
@@ -133,7 +129,7 @@ struct Importer {
         let validator = self.validator
         let batchSize = self.batchSize
         let parserNice = self.parserNice
-        let parser = WorkerThread {
+        let parser = OwnedThread(name: "rastro-parser") {
             if parserNice > 0 { ProcessTuning.setCurrentThreadNice(parserNice) }
             do {
                 let source = try CSVFileSource(path: file, validator: validator)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import RastroCore
 import RastroStore
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -93,33 +94,23 @@ func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) {
 }
 
 /// What a command printed, for tests.
-public final class ConsoleCapture: @unchecked Sendable {
-    private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private var outText = ""
-    private var errorText = ""
-
-    public init() { pthread_mutex_init(lock, nil) }
-
-    deinit {
-        pthread_mutex_destroy(lock)
-        lock.deallocate()
+public final class ConsoleCapture: Sendable {
+    private struct Text {
+        var output = ""
+        var error = ""
     }
 
-    func append(_ text: String, error: Bool) {
-        pthread_mutex_lock(lock)
-        if error { errorText += text } else { outText += text }
-        pthread_mutex_unlock(lock)
+    private let text = Mutex(Text())
+
+    public init() {}
+
+    func append(_ addition: String, error: Bool) {
+        text.withLock { text in
+            if error { text.error += addition } else { text.output += addition }
+        }
     }
 
-    public var standardOutput: String {
-        pthread_mutex_lock(lock)
-        defer { pthread_mutex_unlock(lock) }
-        return outText
-    }
+    public var standardOutput: String { text.withLock { $0.output } }
 
-    public var standardError: String {
-        pthread_mutex_lock(lock)
-        defer { pthread_mutex_unlock(lock) }
-        return errorText
-    }
+    public var standardError: String { text.withLock { $0.error } }
 }

@@ -1,5 +1,6 @@
 /// A one-line progress bar on standard error: rows, rows/s and, when the size is known, percent and ETA.
 final class Progress: @unchecked Sendable {
+    // @unchecked Sendable: only the importing thread calls `update` and `finish`; the parser thread never sees it.
     let enabled: Bool
     let started = monotonicSeconds()
     var lastDraw = 0.0

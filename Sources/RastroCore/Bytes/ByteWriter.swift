@@ -3,7 +3,7 @@
 ///
 /// A class on purpose: one writer is a reusable scratch buffer owned by one encoder, passed by reference and never
 /// copied, and its appends are unchecked pointer stores after a single capacity check — `[UInt8].append` costs a
-/// uniqueness check per byte, which showed up at 8 % of ingest time.
+/// uniqueness check per byte.
 public final class ByteWriter {
     @usableFromInline var storage: UnsafeMutableRawPointer
     @usableFromInline var capacity: Int

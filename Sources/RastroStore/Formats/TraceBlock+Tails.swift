@@ -21,10 +21,9 @@ extension TraceBlock {
     static var maximumTails: Int { 8 }
     /// How many times its base a raw block's tails may grow to before it is encoded whole again (a sealed base: once).
     ///
-    /// A block created by one commit holds its items' first scans; the next commits bring several times as many. At
-    /// once, those blocks were encoded whole again every other commit; at four times, 18.5 → 16.4 million scans were
-    /// encoded over an import of 10 million, for 0.08 more bytes per scan in the hot blocks, which are encoded whole
-    /// anyway when sealed.
+    /// A block created by one commit holds its items' first scans; the next commits bring several times as many, so
+    /// a smaller bound would encode those blocks whole again every other commit. The tails cost a little space in hot
+    /// blocks only, which are encoded whole anyway when sealed.
     static var tailGrowth: Int { 4 }
 
     /// The shape of a stored block value: how many tails it carries and how large its base and tails are.

@@ -4,6 +4,8 @@ import Glibc
 import Darwin
 #endif
 import RastroCore
+import RastroPrimitives
+import Synchronization
 internal import CLMDB
 
 /// An LMDB environment: one memory-mapped file, many named databases, one writer at a time, readers that never
@@ -21,6 +23,8 @@ internal import CLMDB
 /// `maximumMapBytes`) and the closure runs again on a fresh transaction. The closure must therefore keep its side
 /// effects inside the transaction until it returns.
 public final class Environment: @unchecked Sendable {
+    // @unchecked Sendable: `handle` is an MDB_env, which LMDB lets every thread use; the map size changes only under
+    // `resizeLock` held exclusively, and the database handles only under `databases`' mutex.
     let handle: OpaquePointer
     public let path: String
     public let maximumMapBytes: Int
@@ -28,9 +32,9 @@ public final class Environment: @unchecked Sendable {
     let pageBytes: Int
     /// Held shared by every transaction and exclusively while the map is resized: LMDB requires that no transaction of
     /// this process be active during `mdb_env_set_mapsize`.
-    let resizeLock: UnsafeMutablePointer<pthread_rwlock_t>
-    private var databases: [String: Database] = [:]
-    private let databasesLock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    let resizeLock = ReadWriteLock()
+    /// Handles opened so far, by name: `mdb_dbi_open` must not run in two threads at once.
+    private let databases = Mutex<[String: Database]>([:])
 
     /// Opens (creating if needed) the environment in directory `path`.
     ///
@@ -59,19 +63,12 @@ public final class Environment: @unchecked Sendable {
         var stat = MDB_stat()
         mdb_env_stat(environment, &stat)
         self.pageBytes = Int(stat.ms_psize)
-        resizeLock = .allocate(capacity: 1)
-        pthread_rwlock_init(resizeLock, nil)
-        pthread_mutex_init(databasesLock, nil)
         // Another process may have grown the map beyond our initial size: adopt the file's size.
         mdb_env_set_mapsize(environment, 0)
     }
 
     deinit {
         mdb_env_close(handle)
-        pthread_rwlock_destroy(resizeLock)
-        resizeLock.deallocate()
-        pthread_mutex_destroy(databasesLock)
-        databasesLock.deallocate()
     }
 
     /// The current map size in bytes (`mdb_env_info`).
@@ -92,9 +89,15 @@ public final class Environment: @unchecked Sendable {
 
     /// Opens a named database, creating it when `create` (in a write transaction of its own).
     public func database(_ name: String, create: Bool) throws -> Database {
-        pthread_mutex_lock(databasesLock)
-        defer { pthread_mutex_unlock(databasesLock) }
-        if let database = databases[name] { return database }
+        try databases.withLock { databases in
+            if let database = databases[name] { return database }
+            let database = try openDatabase(name, create: create)
+            databases[name] = database
+            return database
+        }
+    }
+
+    private func openDatabase(_ name: String, create: Bool) throws -> Database {
         let database: Database
         if create {
             database = try write { transaction in
@@ -105,33 +108,32 @@ public final class Environment: @unchecked Sendable {
         } else {
             // A handle opened in a read transaction outlives it only if that transaction commits: `read` aborts, and
             // `mdb_txn_abort` closes the handles the transaction opened.
-            pthread_rwlock_rdlock(resizeLock)
-            defer { pthread_rwlock_unlock(resizeLock) }
-            var transaction: OpaquePointer?
-            try check(mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &transaction), "mdb_txn_begin(MDB_RDONLY)")
-            var dbi: MDB_dbi = 0
-            let code = mdb_dbi_open(transaction, name, 0, &dbi)
-            if code != 0 { mdb_txn_abort(transaction) }
-            try check(code, "mdb_dbi_open(\(name))")
-            try check(mdb_txn_commit(transaction), "mdb_txn_commit(MDB_RDONLY)")
-            database = Database(handle: dbi, name: name)
+            database = try resizeLock.withSharedLock {
+                var transaction: OpaquePointer?
+                try check(mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &transaction), "mdb_txn_begin(MDB_RDONLY)")
+                var dbi: MDB_dbi = 0
+                let code = mdb_dbi_open(transaction, name, 0, &dbi)
+                if code != 0 { mdb_txn_abort(transaction) }
+                try check(code, "mdb_dbi_open(\(name))")
+                try check(mdb_txn_commit(transaction), "mdb_txn_commit(MDB_RDONLY)")
+                return Database(handle: dbi, name: name)
+            }
         }
-        databases[name] = database
         return database
     }
 
     /// Runs `body` in a read-only transaction (`mdb_txn_begin` with `MDB_RDONLY`, then `mdb_txn_abort`).
     public func read<Result>(_ body: (Transaction) throws -> Result) throws -> Result {
         while true {
-            pthread_rwlock_rdlock(resizeLock)
+            resizeLock.lockShared()
             var transaction: OpaquePointer?
             let code = mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &transaction)
             if code == MDB_MAP_RESIZED {
-                pthread_rwlock_unlock(resizeLock)
+                resizeLock.unlock()
                 adoptResizedMap()
                 continue
             }
-            defer { pthread_rwlock_unlock(resizeLock) }
+            defer { resizeLock.unlock() }
             try check(code, "mdb_txn_begin(MDB_RDONLY)")
             defer { mdb_txn_abort(transaction) }
             return try body(Transaction(handle: transaction!, isWritable: false))
@@ -144,6 +146,9 @@ public final class Environment: @unchecked Sendable {
     /// runs again. When this returns, the transaction is durable.
     public func write<Result>(_ body: (Transaction) throws -> Result) throws -> Result {
         try growAheadOfNeed()
+        // LMDB cannot grow the map under an open transaction: a write that runs out of room is aborted, the map grows,
+        // and the write runs again from the start. Another process that grew the map makes our next transaction fail
+        // with MDB_MAP_RESIZED, and that write is redone likewise.
         while true {
             do {
                 return try attemptWrite(body)
@@ -156,8 +161,8 @@ public final class Environment: @unchecked Sendable {
     }
 
     private func attemptWrite<Result>(_ body: (Transaction) throws -> Result) throws -> Result {
-        pthread_rwlock_rdlock(resizeLock)
-        defer { pthread_rwlock_unlock(resizeLock) }
+        resizeLock.lockShared()
+        defer { resizeLock.unlock() }
         var transaction: OpaquePointer?
         try check(mdb_txn_begin(handle, nil, 0, &transaction), "mdb_txn_begin")
         let result: Result
@@ -172,11 +177,9 @@ public final class Environment: @unchecked Sendable {
         return result
     }
 
-    /// Doubles the map before a write when more than half of it is in use. A write that runs out of room fails
-    /// with `MDB_MAP_FULL` and is redone from scratch after the map grows (``write(_:)``): an import of 10 million
-    /// scans into an empty store did that twice, its map doubling from 64 to 256 MiB, and redid 0.47 s of
-    /// commits out of 6.4 s. Growing ahead keeps that path for a commit larger than the free half. The map is address
-    /// space, not disk: the file grows only as pages are written.
+    /// Doubles the map before a write when more than half of it is in use, so that the redo in ``write(_:)`` is left
+    /// for a commit larger than the free half instead of every time the map fills. The map is address space, not
+    /// disk: the file grows only as pages are written.
     private func growAheadOfNeed() throws {
         var info = MDB_envinfo()
         mdb_env_info(handle, &info)
@@ -186,18 +189,18 @@ public final class Environment: @unchecked Sendable {
 
     /// Doubles the map (`mdb_env_set_mapsize`), with no transaction of this process open.
     private func grow() throws {
-        pthread_rwlock_wrlock(resizeLock)
-        defer { pthread_rwlock_unlock(resizeLock) }
-        let current = mapBytes
-        guard current < maximumMapBytes else { throw LMDBError(code: MDB_MAP_FULL, function: "mdb_env_set_mapsize (at the configured maximum)") }
-        try check(mdb_env_set_mapsize(handle, min(current * 2, maximumMapBytes)), "mdb_env_set_mapsize")
+        try resizeLock.withExclusiveLock {
+            let current = mapBytes
+            guard current < maximumMapBytes else {
+                throw LMDBError(code: MDB_MAP_FULL, function: "mdb_env_set_mapsize (at the configured maximum)")
+            }
+            try check(mdb_env_set_mapsize(handle, min(current * 2, maximumMapBytes)), "mdb_env_set_mapsize")
+        }
     }
 
     /// Adopts a map size another process set (`mdb_env_set_mapsize(env, 0)`).
     private func adoptResizedMap() {
-        pthread_rwlock_wrlock(resizeLock)
-        mdb_env_set_mapsize(handle, 0)
-        pthread_rwlock_unlock(resizeLock)
+        resizeLock.withExclusiveLock { _ = mdb_env_set_mapsize(handle, 0) }
     }
 
     /// Flushes to disk (`mdb_env_sync` with force): only needed for tools that copy the file.

@@ -1,0 +1,53 @@
+import RastroCore
+internal import CZstd
+
+/// zstd compression with reused contexts (`ZSTD_createCCtx`, `ZSTD_compressCCtx`, `ZSTD_decompressDCtx`).
+///
+/// Not thread-safe: each thread that compresses owns its own `Zstd`.
+public final class Zstd: @unchecked Sendable {
+    // @unchecked Sendable: a context is used by one thread at a time, its owner's (the writer, the helper's index
+    // participant, or a reader that took it from the pool), and changes hands only through a lock.
+    private let compressionContext: OpaquePointer
+    private let decompressionContext: OpaquePointer
+    public let level: Int32
+
+    public init(level: Int32 = 3) {
+        compressionContext = ZSTD_createCCtx()
+        decompressionContext = ZSTD_createDCtx()
+        self.level = level
+    }
+
+    deinit {
+        ZSTD_freeCCtx(compressionContext)
+        ZSTD_freeDCtx(decompressionContext)
+    }
+
+    /// Appends the compressed frame of `source` to `output` and returns its length.
+    @discardableResult
+    public func compress(_ source: UnsafeRawBufferPointer, appendingTo output: ByteWriter) -> Int {
+        let bound = ZSTD_compressBound(source.count)
+        var frameLength = 0
+        output.append(upTo: bound) { destination in
+            let written = ZSTD_compressCCtx(compressionContext, destination, bound, source.baseAddress, source.count, level)
+            precondition(ZSTD_isError(written) == 0, "ZSTD_compressCCtx: \(String(cString: ZSTD_getErrorName(written)))")
+            frameLength = written
+            return written
+        }
+        return frameLength
+    }
+
+    /// Decompresses a frame whose original size is `rawLength` into `output` (replacing its contents).
+    public func decompress(_ frame: UnsafeRawBufferPointer, rawLength: Int, into output: inout [UInt8]) throws(StoreCorruption) {
+        output.removeAll(keepingCapacity: true)
+        output.append(contentsOf: repeatElement(0, count: rawLength))
+        let written = output.withUnsafeMutableBytes { buffer in
+            ZSTD_decompressDCtx(decompressionContext, buffer.baseAddress, rawLength, frame.baseAddress, frame.count)
+        }
+        if ZSTD_isError(written) != 0 {
+            throw StoreCorruption("ZSTD_decompressDCtx: \(String(cString: ZSTD_getErrorName(written)))")
+        }
+        guard written == rawLength else {
+            throw StoreCorruption("zstd frame holds \(written) bytes, expected \(rawLength)")
+        }
+    }
+}

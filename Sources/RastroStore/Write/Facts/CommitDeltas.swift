@@ -1,0 +1,216 @@
+import RastroCore
+
+/// A record to add to or remove from one cell.
+struct CellChange {
+    var record: CellRecord
+    var isAdd: Bool
+}
+
+struct DayStateKey: Hashable {
+    var day: UInt32
+    var center: UInt32
+    var event: Event
+
+    /// See ``FastHash``.
+    func _rawHashValue(seed: Int) -> Int {
+        let packed = UInt64(day) << 32 | UInt64(center)
+        return Int(bitPattern: UInt(FastHash.combine(FastHash.mix(packed ^ UInt64(bitPattern: Int64(seed))), UInt64(event.rawValue))))
+    }
+}
+
+struct DurationSetKey: Hashable, Comparable {
+    var from: UInt8
+    var to: UInt8
+    var day: UInt32
+    var kind: UInt8
+
+    var key: Key { DurationHistograms.key(from: from, to: to, day: day, kind: kind) }
+
+    /// See ``FastHash``.
+    func _rawHashValue(seed: Int) -> Int {
+        let packed = UInt64(day) << 32 | UInt64(from) << 16 | UInt64(to) << 8 | UInt64(kind)
+        return Int(bitPattern: UInt(FastHash.mix(packed ^ UInt64(bitPattern: Int64(seed)))))
+    }
+
+    static func < (lhs: DurationSetKey, rhs: DurationSetKey) -> Bool {
+        (lhs.from, lhs.to, lhs.day, lhs.kind) < (rhs.from, rhs.to, rhs.day, rhs.kind)
+    }
+}
+
+struct CurrentKey: Hashable, Comparable {
+    var event: Event
+    var day: UInt32
+
+    static func < (lhs: CurrentKey, rhs: CurrentKey) -> Bool { (lhs.event, lhs.day) < (rhs.event, rhs.day) }
+
+    /// See ``FastHash``.
+    func _rawHashValue(seed: Int) -> Int {
+        Int(bitPattern: UInt(FastHash.mix(UInt64(day) << 8 | UInt64(event.rawValue) ^ UInt64(bitPattern: Int64(seed)))))
+    }
+}
+
+/// A day of `touched`, hashed with ``FastHash`` like the other keys here: a plain `UInt32` key is hashed with
+/// SipHash, a `Hasher` set up per change.
+struct TouchedDayKey: Hashable, Comparable {
+    var day: UInt32
+
+    static func < (lhs: TouchedDayKey, rhs: TouchedDayKey) -> Bool { lhs.day < rhs.day }
+
+    /// See ``FastHash``.
+    func _rawHashValue(seed: Int) -> Int {
+        Int(bitPattern: UInt(FastHash.mix(UInt64(day) ^ UInt64(bitPattern: Int64(seed)))))
+    }
+}
+
+/// An item entering (or leaving) one (event, day) list of current states.
+struct CurrentChange {
+    var record: CurrentRecord
+    var isAdd: Bool
+}
+
+/// Every index change of one commit, collected by database key so that each key is read, changed and written once.
+struct CommitDeltas {
+    var cells = DeltaTable<CellKey, CellChange>()
+    var dayStates: [DayStateKey: (entries: Int64, exits: Int64)] = [:]
+    /// Per histogram set, its count changes packed by ``DurationChange``: sorting the integers groups them by
+    /// (key, bin) with no comparator closure.
+    var durations = DeltaTable<DurationSetKey, UInt64>()
+    var current = DeltaTable<CurrentKey, CurrentChange>()
+    /// Per day, `item << 8 | events` for each item whose events that day changed (events only ever gain bits).
+    var touched = DeltaTable<TouchedDayKey, UInt64>()
+
+    mutating func removeAll() {
+        cells.removeAll()
+        dayStates.removeAll(keepingCapacity: true)
+        durations.removeAll()
+        current.removeAll()
+        touched.removeAll()
+    }
+
+    /// The changes grouped by key (on the worker's thread, once its blocks are done).
+    func grouped() -> GroupedDeltas {
+        GroupedDeltas(
+            cells: cells.grouped(), dayStates: dayStates, durations: durations.grouped(), current: current.grouped(),
+            touched: touched.grouped())
+    }
+
+    /// Applies `facts(after) − facts(before)` for one item.
+    ///
+    /// `origin[p]` is the index in `before`'s timeline of the scan at position `p` of `after`'s, or -1 for a scan
+    /// this commit inserts. Scans are never deleted, so every old scan appears in `origin`.
+    ///
+    /// The facts are read, not changed: they are `inout` because the block worker keeps them in stored properties,
+    /// and passing those by value would retain and release each of their five arrays per item.
+    mutating func apply(before: inout TimelineFacts, after: inout TimelineFacts, origin: inout [Int], item: UInt32) {
+        for position in 0..<after.count {
+            let old = origin[position]
+            if old >= 0 {
+                if before.records[old] == after.records[position] && before.cellKeys[old] == after.cellKeys[position] { continue }
+                record(before.cellKeys[old], before.records[old], sign: -1)
+            }
+            record(after.cellKeys[position], after.records[position], sign: 1)
+        }
+        let changedPairs = before.pairMask | after.pairMask
+        if changedPairs != 0 {
+            for slot in 0..<(Event.count * Event.count) where changedPairs & (1 << UInt64(slot)) != 0 {
+                let inBefore = before.pairMask & (1 << UInt64(slot)) != 0
+                let inAfter = after.pairMask & (1 << UInt64(slot)) != 0
+                if inBefore && inAfter && before.pairs[slot] == after.pairs[slot] { continue }
+                if inBefore { pair(slot, before.pairs[slot], sign: -1) }
+                if inAfter { pair(slot, after.pairs[slot], sign: 1) }
+            }
+        }
+        if before.currentEvent != after.currentEvent || before.currentDay != after.currentDay || before.current != after.current {
+            if let event = before.currentEvent {
+                current.add(CurrentKey(event: event, day: before.currentDay), CurrentChange(record: before.current, isAdd: false))
+            }
+            if let event = after.currentEvent {
+                current.add(CurrentKey(event: event, day: after.currentDay), CurrentChange(record: after.current, isAdd: true))
+            }
+        }
+        var oldIndex = 0
+        for (position, day) in after.days.enumerated() {
+            while oldIndex < before.days.count && before.days[oldIndex] < day { oldIndex += 1 }
+            let events = after.dayEvents[position]
+            if oldIndex < before.days.count && before.days[oldIndex] == day && before.dayEvents[oldIndex] == events { continue }
+            touched.add(TouchedDayKey(day: day), UInt64(item) << 8 | UInt64(events))
+        }
+    }
+
+    private mutating func record(_ key: CellKey, _ record: CellRecord, sign: Int64) {
+        cells.add(key, CellChange(record: record, isAdd: sign > 0))
+        dayStates[DayStateKey(day: key.day, center: key.center, event: record.event), default: (0, 0)].entries += sign
+        if let previous = record.previousEvent {
+            dayStates[DayStateKey(day: key.day, center: record.previousCenter, event: previous), default: (0, 0)].exits += sign
+        }
+    }
+
+    private mutating func pair(_ slot: Int, _ fact: PairFact, sign: Int64) {
+        let from = UInt8(slot / Event.count)
+        let to = UInt8(slot % Event.count)
+        let bin = UInt16(DurationBins.bin(fact.durationMilliseconds))
+        let isAdd = sign > 0
+        durations.add(
+            DurationSetKey(from: from, to: to, day: fact.day, kind: DurationHistograms.byCenter),
+            DurationChange.pack(key: fact.center, bin: bin, isAdd: isAdd))
+        durations.add(
+            DurationSetKey(from: from, to: to, day: fact.day, kind: DurationHistograms.byMessenger),
+            DurationChange.pack(key: fact.messenger, bin: bin, isAdd: isAdd))
+    }
+}
+
+/// One duration histogram's count change as one integer, `key << 17 | bin << 1 | (+1 ? 1 : 0)`: integers sort as
+/// (key, bin) pairs, and a change's group (its histogram cell) is the integer shifted right once.
+///
+/// The bits sit as low as they fit because the radix sort passes only over 11-bit digits whose bits vary: bins take
+/// 12 bits and keys (centre or messenger ids) rarely more than 12, so a change takes 3 passes. With the key at bit
+/// 32, as it first was, a digit straddled bit 32 and the same sort took 4 or 5.
+enum DurationChange {
+    @inline(__always)
+    static func pack(key: UInt32, bin: UInt16, isAdd: Bool) -> UInt64 {
+        UInt64(key) << 17 | UInt64(bin) << 1 | (isAdd ? 1 : 0)
+    }
+
+    /// The histogram cell of a packed change: equal for the changes of one (key, bin).
+    @inline(__always)
+    static func group(_ packed: UInt64) -> UInt64 { packed >> 1 }
+
+    @inline(__always)
+    static func isAdd(_ packed: UInt64) -> Bool { packed & 1 == 1 }
+
+    @inline(__always)
+    static func key(ofGroup group: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: group >> 16) }
+
+    @inline(__always)
+    static func bin(ofGroup group: UInt64) -> UInt16 { UInt16(truncatingIfNeeded: group) }
+}
+
+/// One block worker's index changes grouped by key, keys ascending.
+struct GroupedDeltas {
+    var cells = DeltaTable<CellKey, CellChange>.Grouped()
+    var dayStates: [DayStateKey: (entries: Int64, exits: Int64)] = [:]
+    var durations = DeltaTable<DurationSetKey, UInt64>.Grouped()
+    var current = DeltaTable<CurrentKey, CurrentChange>.Grouped()
+    var touched = DeltaTable<TouchedDayKey, UInt64>.Grouped()
+
+    /// Both sets of changes (the two block workers'), seen as one: only the small day-state totals are copied.
+    func merged(with other: GroupedDeltas) -> MergedDeltas {
+        var dayStates = self.dayStates
+        for (key, delta) in other.dayStates {
+            dayStates[key, default: (0, 0)].entries += delta.entries
+            dayStates[key, default: (0, 0)].exits += delta.exits
+        }
+        return MergedDeltas(
+            cells: .init(cells, other.cells), dayStates: dayStates, durations: .init(durations, other.durations),
+            current: .init(current, other.current), touched: .init(touched, other.touched))
+    }
+}
+
+/// A commit's index changes, both block workers' together, keys ascending: what the writer applies.
+struct MergedDeltas {
+    var cells = DeltaTable<CellKey, CellChange>.Merged()
+    var dayStates: [DayStateKey: (entries: Int64, exits: Int64)] = [:]
+    var durations = DeltaTable<DurationSetKey, UInt64>.Merged()
+    var current = DeltaTable<CurrentKey, CurrentChange>.Merged()
+    var touched = DeltaTable<TouchedDayKey, UInt64>.Merged()
+}
