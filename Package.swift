@@ -10,6 +10,7 @@ import PackageDescription
 //   RastroCSV           the CSV dialect, on bytes, into scan batches.
 //   RastroStore         LMDB environment, compact encodings, indexes, ingest and reads.
 //   RastroGenerator     deterministic, realistic scan streams.
+//   RastroImport        a CSV file into a store: a parser thread feeding the writer (rastro import; any file front end).
 //   RastroProtocol      the binary wire protocol: frames, handshake, batches, acks (no I/O).
 //   RastroAccess        tokens: creation, hashing, verification.
 //   RastroServer        `rastrod`: SwiftNIO listeners, HTTP, the group-commit writer, metrics, lifecycle.
@@ -86,11 +87,12 @@ let package = Package(
             ]
         ),
         .target(name: "RastroGenerator", dependencies: ["RastroCore"]),
+        .target(name: "RastroImport", dependencies: ["RastroPrimitives", "RastroCore", "RastroCSV", "RastroStore"]),
         .target(
             name: "RastroCLI",
             dependencies: [
-                "RastroPrimitives", "RastroCore", "RastroCSV", "RastroStore", "RastroAnalytics", "RastroGenerator", "RastroAccess",
-                "RastroClient", "RastroServer",
+                "RastroPrimitives", "RastroCore", "RastroCSV", "RastroStore", "RastroImport", "RastroAnalytics", "RastroGenerator",
+                "RastroAccess", "RastroClient", "RastroServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -107,8 +109,10 @@ let package = Package(
         .testTarget(name: "RastroCoreTests", dependencies: ["RastroCore", "RastroGenerator"]),
         .testTarget(name: "RastroCSVTests", dependencies: ["RastroCSV", "RastroGenerator"]),
         .testTarget(name: "RastroStoreTests", dependencies: ["RastroStore", "RastroCSV", "RastroGenerator", "RastroTestSupport"]),
+        .testTarget(name: "RastroImportTests", dependencies: ["RastroImport", "RastroStore", "RastroTestSupport"]),
         .testTarget(name: "RastroGeneratorTests", dependencies: ["RastroGenerator", "RastroCSV", "RastroTestSupport"]),
-        .testTarget(name: "RastroCLITests", dependencies: ["RastroCLI", "RastroStore", "RastroPrimitives", "RastroTestSupport"]),
+        .testTarget(
+            name: "RastroCLITests", dependencies: ["RastroCLI", "RastroStore", "RastroImport", "RastroPrimitives", "RastroTestSupport"]),
         .testTarget(name: "RastroAnalyticsTests", dependencies: ["RastroAnalytics", "RastroGenerator", "RastroTestSupport", "RastroCLI"]),
         .testTarget(name: "RastroProtocolTests", dependencies: ["RastroProtocol", "RastroTestSupport"]),
         .testTarget(

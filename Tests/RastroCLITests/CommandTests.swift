@@ -1,5 +1,6 @@
 import ArgumentParser
 @testable import RastroCLI
+import RastroImport
 import RastroStore
 import RastroTestSupport
 import Testing

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import RastroPrimitives
 
 /// Process-wide settings the executables apply before anything else.
 public enum ProcessTuning {
@@ -17,29 +18,15 @@ public enum ProcessTuning {
         #endif
     }
 
-    /// The nice values a thread may take without privileges.
-    public static let niceValues: ClosedRange<Int32> = 0...19
+    /// The nice values a thread may take without privileges (``ThreadPriority``).
+    public static var niceValues: ClosedRange<Int32> { ThreadPriority.niceValues }
 
-    /// Lowers the calling thread's scheduling priority to `nice` (on Linux the nice value is a property of each
-    /// thread, and `setpriority(PRIO_PROCESS, 0, …)` sets the caller's). Returns whether it took effect.
+    /// Lowers the calling thread's scheduling priority to `nice`; whether it took effect.
     @discardableResult
-    public static func setCurrentThreadNice(_ nice: Int32) -> Bool {
-        #if canImport(Glibc)
-        return setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice) == 0
-        #else
-        return false
-        #endif
-    }
+    public static func setCurrentThreadNice(_ nice: Int32) -> Bool { ThreadPriority.setCurrentThreadNice(nice) }
 
     /// The calling thread's nice value.
-    public static func currentThreadNice() -> Int32 {
-        #if canImport(Glibc)
-        errno = 0
-        return getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
-        #else
-        return 0
-        #endif
-    }
+    public static func currentThreadNice() -> Int32 { ThreadPriority.currentThreadNice() }
 }
 
 import ArgumentParser

@@ -1,0 +1,159 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import RastroCSV
+import RastroCore
+import RastroPrimitives
+import RastroStore
+
+/// A file that could not be read or parsed at all (rows with bad fields are rejections, not this).
+public struct ImportError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+
+    public init(message: String) { self.message = message }
+}
+
+/// Streams one CSV file into a store: a parser thread fills batches, the calling thread commits them. `rastro import`
+/// runs one per file; any other front end that loads files (a watched folder, a replica catching up) can do the same.
+public struct Importer: Sendable {
+    public let store: Store
+    public let validator: ScanValidator
+    /// Scans per durable commit (``Limits/scansPerCommit`` by default).
+    public let batchSize: Int
+    /// The parsing thread's nice value (``defaultParserNice``; 0 leaves it at the writer's priority).
+    public let parserNice: Int32
+    /// Called on the calling thread after each commit: rows read so far, bytes read and the file's size when known.
+    public let progress: @Sendable (_ rows: Int, _ bytesRead: Int, _ size: Int?) -> Void
+
+    public init(
+        store: Store, validator: ScanValidator, batchSize: Int = Limits.default.scansPerCommit,
+        parserNice: Int32 = Importer.defaultParserNice,
+        progress: @escaping @Sendable (_ rows: Int, _ bytesRead: Int, _ size: Int?) -> Void = { _, _, _ in }
+    ) {
+        precondition(batchSize > 0, "a commit holds at least one scan")
+        precondition(ThreadPriority.niceValues.contains(parserNice), "nice values are 0...19")
+        self.store = store
+        self.validator = validator
+        self.batchSize = batchSize
+        self.parserNice = parserNice
+        self.progress = progress
+    }
+
+    /// The parser runs below the writer's priority: on two cores, the writer's thread sets the pace, and at equal
+    /// priority the parser takes a core from it while the writer and its helper rewrite trace blocks, then idles while
+    /// the writer works alone. At nice 17 it parses in the time they leave and still stays a batch ahead; higher values
+    /// starve it on a busy machine (docs/performance.md, "Tuning that holds").
+    public static let defaultParserNice: Int32 = 17
+
+    /// The first batch is small, so that the writer starts after a few milliseconds of parsing rather than after a
+    /// whole batch's.
+    public static let firstBatchScans = 65_536
+
+    /// What one file gave.
+    public struct Result: Sendable {
+        /// What the store did with the scans that reached it.
+        public var report = IngestReport()
+        /// Rows the parser rejected before the store (each also passed to `rejected`).
+        public var csvRejected = 0
+        /// Header columns the dialect does not know, ignored.
+        public var unknownColumns: [String] = []
+    }
+
+    private struct Parsed: Sendable {
+        var batch: ScanBatch
+        var rejects: [CSVRejection]
+        var bytesRead: Int
+        var size: Int?
+    }
+
+    private enum Outcome: Sendable {
+        case parsed(Parsed)
+        case failed(String)
+        case finished(unknownColumns: [String])
+    }
+
+    /// Imports `file` (`-` for standard input). `rejected` receives, after each commit, the rows refused in it as
+    /// `[file, line, field, reason, record]`.
+    public func importFile(_ file: String, rejected: ([[String]]) -> Void) throws -> Result {
+        let queue = BoundedQueue<Outcome>(capacity: 2)
+        let validator = self.validator
+        let batchSize = self.batchSize
+        let parserNice = self.parserNice
+        let parser = OwnedThread(name: "rastro-parser") {
+            if parserNice > 0 { ThreadPriority.setCurrentThreadNice(parserNice) }
+            do {
+                let source = try CSVFileSource(path: file, validator: validator)
+                var first = true
+                while true {
+                    let scans = first ? min(batchSize, Importer.firstBatchScans) : batchSize
+                    first = false
+                    var batch = ScanBatch(reservingScans: scans)
+                    var rejects: [CSVRejection] = []
+                    let more = try source.next(maximumScans: scans, receivedAt: nowMilliseconds(), into: &batch, rejects: &rejects)
+                    if batch.isEmpty && rejects.isEmpty && !more { break }
+                    guard queue.push(.parsed(Parsed(batch: batch, rejects: rejects, bytesRead: source.bytesRead, size: source.size)))
+                    else { return }
+                    if !more { break }
+                }
+                queue.push(.finished(unknownColumns: source.reader.header?.unknownColumns ?? []))
+            } catch {
+                queue.push(.failed("\(file): \(error)"))
+            }
+        }
+        defer {
+            queue.close()
+            parser.join()
+        }
+        var result = Result()
+        while let outcome = queue.pop() {
+            switch outcome {
+            case .failed(let message):
+                throw ImportError(message: message)
+            case .finished(let unknownColumns):
+                result.unknownColumns = unknownColumns
+                return result
+            case .parsed(let parsed):
+                result.csvRejected += parsed.rejects.count
+                var rows = parsed.rejects.map { [file, String($0.line), $0.field, $0.reason, $0.record] }
+                if !parsed.batch.isEmpty {
+                    let report = try store.ingest(parsed.batch)
+                    result.report.add(report)
+                    for problem in report.problems {
+                        let scan = parsed.batch.scans[problem.index]
+                        rows.append([
+                            file, String(scan.source), problem.field?.name ?? "row", "\(problem.kind.rawValue): \(problem.message)",
+                            canonicalRow(parsed.batch, scan),
+                        ])
+                    }
+                }
+                rejected(rows)
+                progress(
+                    result.report.accepted + result.report.duplicates + result.report.conflicts + result.report.rejected
+                        + result.csvRejected, parsed.bytesRead, parsed.size)
+            }
+        }
+        return result
+    }
+
+    /// A stored-form CSV row for a scan the store refused (its original text is gone by then).
+    public func canonicalRow(_ batch: ScanBatch, _ scan: Scan) -> String {
+        var zone = store.zone
+        return CSVWriter.row([
+            batch.string(scan.trackingID), scan.event.code, Timestamp.format(scan.scannedAt, zone: &zone),
+            batch.string(scan.messenger), batch.string(scan.workCenter), batch.string(scan.device), String(scan.seq),
+            batch.string(scan.reason), scan.hasLocation ? Coordinate.format(scan.latitude) : "",
+            scan.hasLocation ? Coordinate.format(scan.longitude) : "",
+        ])
+    }
+}
+
+
+/// Wall-clock UTC milliseconds: the receive time of an imported batch.
+func nowMilliseconds() -> Int64 {
+    var time = timespec()
+    clock_gettime(CLOCK_REALTIME, &time)
+    return Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
+}
