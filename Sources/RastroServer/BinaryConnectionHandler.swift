@@ -102,32 +102,26 @@ final class BinaryConnectionHandler: ReadGate, ChannelInboundHandler, RemovableC
         context: ChannelHandlerContext, batch: ScanBatch, rejections: [BatchDecoder.Rejection], number: UInt64,
         token: TokenRecord, session: UInt64
     ) {
-        var batch = batch
-        var early = rejections.map { Ack.Problem(index: $0.index, code: .invalid, field: $0.field, message: $0.message) }
-        for (index, message) in enforceDevice(token, on: &batch) {
-            early.append(Ack.Problem(index: index, code: .forbiddenDevice, field: .device, message: message))
+        let early = rejections.map {
+            SubmissionProblem(source: $0.index, code: .invalid, field: $0.field, message: $0.message)
         }
-        server.metrics.countRejected(early.count)
-        server.metrics.batchScans.record(batch.count + early.count)
-        let builder = AckBuilder(batch: number, early: early, sources: batch.scans.map(\.source))
-        let request = IngestRequest(
-            batch: batch, replayKey: ReplayKey(token: token.id, session: session, number: number),
-            encodeReplay: { builder.ack($0).encode() },
-            audit: AuditRecord(time: serverMilliseconds(), kind: .batch, token: token.id, source: peer, channel: "binary", rejected: early.count))
         inFlight += 1
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        server.writer.submit(request) { result in
+        server.submit(
+            batch, early: early, token: token, peer: peer, channel: .binary,
+            replay: (ReplayKey(token: token.id, session: session, number: number), { $0.ack(batch: number).encode() })
+        ) { result in
             bound.eventLoop.execute { bound.value.0.acknowledge(context: bound.value.1, result) }
         }
         updateReading(context: context)
     }
 
-    func acknowledge(context: ChannelHandlerContext, _ result: Result<IngestResponse, any Error>) {
+    func acknowledge(context: ChannelHandlerContext, _ result: Result<SubmissionAnswer, any Error>) {
         inFlight -= 1
         switch result {
-        case .success(.committed(_, let replay?)), .success(.replayed(let replay)):
+        case .success(.stored(_, let replay?)), .success(.replayed(let replay)):
             write(context: context, .ack, replay)
-        case .success(.committed(_, nil)):
+        case .success(.stored(_, nil)):
             preconditionFailure("binary batches always store their answer")
         case .failure(let error):
             fail(context: context, ProtocolError(error is WriterStopped ? .shuttingDown : .internalError, "\(error)"))

@@ -113,49 +113,27 @@ final class CSVConnectionHandler: ReadGate, ChannelInboundHandler, RemovableChan
     }
 
     func submit(context: ChannelHandlerContext, batch: ScanBatch, rejects: [CSVRejection], token: TokenRecord) {
-        var batch = batch
-        var errors = rejects.map { (line: $0.line, text: "ERR \($0.line) \($0.field) \($0.reason)") }
-        for (line, message) in enforceDevice(token, on: &batch) {
-            errors.append((line, "ERR \(line) device \(message)"))
-        }
-        let early = errors.count
-        server.metrics.countRejected(early)
-        server.metrics.batchScans.record(batch.count + early)
-        let lines = batch.scans.map { Int($0.source) }
         inFlight += 1
-        let request = IngestRequest(
-            batch: batch,
-            audit: AuditRecord(time: serverMilliseconds(), kind: .batch, token: token.id, source: peer, channel: "csv", rejected: early))
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        let earlyErrors = errors
-        server.writer.submit(request) { result in
-            bound.eventLoop.execute {
-                bound.value.0.acknowledge(context: bound.value.1, result, errors: earlyErrors, lines: lines)
-            }
+        server.submit(batch, early: rejects.map(SubmissionProblem.init(rejection:)), token: token, peer: peer, channel: .csv) {
+            result in
+            bound.eventLoop.execute { bound.value.0.acknowledge(context: bound.value.1, result) }
         }
         updateReading(context: context)
     }
 
-    func acknowledge(
-        context: ChannelHandlerContext, _ result: Result<IngestResponse, any Error>, errors: [(line: Int, text: String)],
-        lines: [Int]
-    ) {
+    func acknowledge(context: ChannelHandlerContext, _ result: Result<SubmissionAnswer, any Error>) {
         inFlight -= 1
-        guard case .success(.committed(let report, _)) = result else {
+        guard case .success(.stored(let outcome, _)) = result else {
             answer(context: context, ["ERR 0 row the batch was not stored: \(result)"])
             closing = true
             context.close(promise: nil)
             return
         }
-        var all = errors
-        for problem in report.problems {
-            let line = lines[problem.index]
-            all.append((line, "ERR \(line) \(problem.field?.name ?? "row") \(problem.kind.rawValue): \(problem.message)"))
-        }
-        all.sort { $0.line < $1.line }
         answer(
             context: context,
-            all.map(\.text) + ["OK \(report.accepted) \(report.duplicates) \(report.conflicts) \(report.rejected + errors.count)"])
+            outcome.problems.map { "ERR \($0.source) \($0.fieldName) \($0.text)" }
+                + ["OK \(outcome.accepted) \(outcome.duplicates) \(outcome.conflicts) \(outcome.rejected)"])
         if inputEnded && inFlight == 0 {
             context.close(promise: nil)
             return

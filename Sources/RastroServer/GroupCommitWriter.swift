@@ -26,6 +26,8 @@ public final class GroupCommitWriter: Sendable {
     private struct State {
         var queue: [Pending] = []
         var queuedScans = 0
+        /// Audit records of refused connections, written together by the writer thread.
+        var audits: [AuditRecord] = []
         var stopping = false
         var stopped = false
         /// Run (on the writer thread) when the queue falls below the congestion bound, so paused connections read
@@ -62,6 +64,16 @@ public final class GroupCommitWriter: Sendable {
         if !accepted { completion(.failure(WriterStopped())) }
     }
 
+    /// Queues an audit record (a refused connection) for the writer thread, which writes every record queued by then
+    /// in one transaction of its own: a burst of refusals costs one durable write, not one each, and never waits on an
+    /// event loop.
+    public func audit(_ record: AuditRecord) {
+        state.withLock { state in
+            guard !state.stopping else { return }
+            state.audits.append(record)
+        }
+    }
+
     /// Whether connections should stop reading until the queue drains.
     public var isCongested: Bool {
         state.withLock { $0.queuedScans >= limits.queuedScans }
@@ -85,8 +97,9 @@ public final class GroupCommitWriter: Sendable {
     }
 
     private func loop() {
-        while let group = nextGroup() {
-            commit(group)
+        while let (group, audits) = nextWork() {
+            if !audits.isEmpty { write(audits) }
+            if !group.isEmpty { commit(group) }
         }
         let handlers = state.withLock { state in
             state.stopped = true
@@ -96,12 +109,19 @@ public final class GroupCommitWriter: Sendable {
         for handler in handlers { handler() }
     }
 
-    /// Waits for work, lets a lone first batch wait the commit window for company, then takes up to a commit's worth.
-    private func nextGroup() -> [Pending]? {
+    /// Waits for work; takes the queued audit records, lets a lone first batch wait the commit window for company, then
+    /// takes up to a commit's worth of batches. `nil` once stopping with nothing left.
+    private func nextWork() -> (group: [Pending], audits: [AuditRecord])? {
         let limits = self.limits
-        let queued = state.withLock(when: { !$0.queue.isEmpty || $0.stopping }) { state, _ in !state.queue.isEmpty }
-        guard queued else { return nil }
-        return state.withLock(
+        let taken = state.withLock(when: { !$0.queue.isEmpty || !$0.audits.isEmpty || $0.stopping }) {
+            state, _ -> (batches: Bool, audits: [AuditRecord])? in
+            guard !state.queue.isEmpty || !state.audits.isEmpty else { return nil }
+            defer { state.audits = [] }
+            return (!state.queue.isEmpty, state.audits)
+        }
+        guard let taken else { return nil }
+        guard taken.batches else { return ([], taken.audits) }
+        let group = state.withLock(
             when: { $0.queuedScans >= limits.commitScans || $0.stopping },
             timeoutNanoseconds: Int64(limits.commitWindowMilliseconds) * 1_000_000
         ) { state, _ in
@@ -118,6 +138,15 @@ public final class GroupCommitWriter: Sendable {
             state.queuedScans -= scans
             metrics.queueDepth.record(state.queuedScans)
             return group
+        }
+        return (group, taken.audits)
+    }
+
+    private func write(_ audits: [AuditRecord]) {
+        do {
+            try store.audit(audits)
+        } catch {
+            logger.error("audit records not written", metadata: ["error": "\(error)", "records": "\(audits.count)"])
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 import NIOCore
@@ -14,7 +15,7 @@ enum HTTPService {
     ) -> some Service {
         let router = Router(context: PeerRequestContext.self)
         router.get("healthz") { _, _ -> Response in
-            json(.ok, "{\"status\":\"ok\"}")
+            json(.ok, ["status": "ok"])
         }
         router.get("metrics") { _, _ -> Response in
             var headers = HTTPFields()
@@ -30,14 +31,17 @@ enum HTTPService {
             eventLoopGroupProvider: .shared(group), logger: server.logger)
     }
 
-    static func json(_ status: HTTPResponse.Status, _ text: String) -> Response {
+    /// A JSON answer, encoded with `Codable`, one line.
+    static func json(_ status: HTTPResponse.Status, _ value: some Encodable) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text + "\n")))
+        var bytes = (try? JSONEncoder().encode(value)) ?? Data("{}".utf8)
+        bytes.append(UInt8(ascii: "\n"))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
-        json(status, "{\"error\":\(JSONText.quoted(message))}")
+        json(status, ErrorAnswer(error: message))
     }
 
     static func postScans(_ request: Request, context: PeerRequestContext, server: ServerContext) async throws -> Response {
@@ -63,7 +67,7 @@ enum HTTPService {
         server.metrics.bytesIn.increment(by: body.readableBytes)
         // Parse the whole body into batches, then commit them; every row's fate is in the answer.
         let reader = CSVScanReader(validator: server.validator)
-        var batches: [(batch: ScanBatch, errors: [(line: Int, field: String, reason: String)])] = []
+        var batches: [(batch: ScanBatch, early: [SubmissionProblem])] = []
         var offset = 0
         let receivedAt = serverReceiveTime()
         do {
@@ -74,49 +78,54 @@ enum HTTPService {
                     offset += try reader.read(
                         UnsafeRawBufferPointer(rebasing: bytes[offset...]), isFinal: true, receivedAt: receivedAt,
                         maximumScans: server.limits.scansPerBatch, into: &batch, rejects: &rejects)
-                    var errors = rejects.map { (line: $0.line, field: $0.field, reason: $0.reason) }
-                    for (line, message) in enforceDevice(token, on: &batch) { errors.append((line, "device", message)) }
-                    batches.append((batch, errors))
+                    batches.append((batch, rejects.map(SubmissionProblem.init(rejection:))))
                     if offset >= bytes.count { break }
                 }
             }
         } catch let failure as CSVFileError {
             return error(.badRequest, "line \(failure.line): \(failure.message)")
         }
-        var accepted = 0
-        var duplicates = 0
-        var conflicts = 0
-        var rejected = 0
-        var errors: [(line: Int, field: String, reason: String)] = []
+        var answer = ScansAnswer()
         for (batch, early) in batches {
-            server.metrics.countRejected(early.count)
-            server.metrics.batchScans.record(batch.count + early.count)
-            let response = await withCheckedContinuation { (continuation: CheckedContinuation<Result<IngestResponse, any Error>, Never>) in
-                server.writer.submit(
-                    IngestRequest(
-                        batch: batch,
-                        audit: AuditRecord(time: serverMilliseconds(), kind: .batch, token: token.id, source: peer, channel: "http", rejected: early.count))
-                ) { continuation.resume(returning: $0) }
+            let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<SubmissionAnswer, any Error>, Never>) in
+                server.submit(batch, early: early, token: token, peer: peer, channel: .http) { continuation.resume(returning: $0) }
             }
-            guard case .success(.committed(let report, _)) = response else {
-                return error(.serviceUnavailable, "the batch was not stored: \(response)")
+            guard case .success(.stored(let outcome, _)) = result else {
+                return error(.serviceUnavailable, "the batch was not stored: \(result)")
             }
-            accepted += report.accepted
-            duplicates += report.duplicates
-            conflicts += report.conflicts
-            rejected += report.rejected + early.count
-            errors += early
-            for problem in report.problems {
-                errors.append((Int(batch.scans[problem.index].source), problem.field?.name ?? "row", "\(problem.kind.rawValue): \(problem.message)"))
-            }
+            answer.add(outcome)
         }
-        errors.sort { $0.line < $1.line }
-        let errorList = errors.map { "{\"line\":\($0.line),\"field\":\(JSONText.quoted($0.field)),\"reason\":\(JSONText.quoted($0.reason))}" }
-        return json(
-            .ok,
-            "{\"accepted\":\(accepted),\"duplicates\":\(duplicates),\"conflicts\":\(conflicts),\"rejected\":\(rejected),"
-                + "\"errors\":[\(errorList.joined(separator: ","))]}")
+        answer.errors.sort { $0.line < $1.line }
+        return json(.ok, answer)
     }
+}
+
+/// The answer to `POST /v1/scans`: counts over every row of the body, and each refused row's line, field and reason.
+struct ScansAnswer: Encodable {
+    struct RowError: Encodable {
+        var line: Int
+        var field: String
+        var reason: String
+    }
+
+    var accepted = 0
+    var duplicates = 0
+    var conflicts = 0
+    var rejected = 0
+    var errors: [RowError] = []
+
+    mutating func add(_ outcome: SubmissionOutcome) {
+        accepted += outcome.accepted
+        duplicates += outcome.duplicates
+        conflicts += outcome.conflicts
+        rejected += outcome.rejected
+        errors += outcome.problems.map { RowError(line: $0.source, field: $0.fieldName, reason: $0.text) }
+    }
+}
+
+/// Every error answer: `{"error": "…"}`.
+struct ErrorAnswer: Encodable {
+    var error: String
 }
 
 /// Hummingbird's request context plus the peer's address, for the audit trail.

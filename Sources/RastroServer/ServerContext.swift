@@ -42,11 +42,10 @@ final class ServerContext: Sendable {
             case .revoked(let id), .cannotIngest(let id): tokenID = id
             case .unknown: break
             }
-            writer.submit(
-                IngestRequest(
-                    batch: ScanBatch(),
-                    audit: AuditRecord(time: serverMilliseconds(), kind: .refused, token: tokenID, source: peer, channel: channel, detail: "\(refusal)"))
-            ) { _ in }
+            writer.audit(
+                AuditRecord(
+                    time: serverMilliseconds(), kind: .refused, token: tokenID, source: peer, channel: channel,
+                    detail: "\(refusal)"))
         }
         return result
     }

@@ -127,4 +127,26 @@ import Testing
         #expect(try store.counters().accepted == 1)
         writer.stop()
     }
+
+    /// Refused connections are audited directly, without a batch: records queued together are written together, none
+    /// is lost, none stores a scan, and a batch queued beside them is still committed.
+    @Test func refusalsAreAuditedWithoutABatch() async throws {
+        let directory = TemporaryDirectory()
+        var limits = ServerLimits()
+        limits.commitWindowMilliseconds = 0
+        let (writer, store) = try Self.writer(directory, limits: limits)
+        for number in 0..<50 {
+            writer.audit(
+                AuditRecord(time: Int64(number), kind: .refused, token: 0, source: "10.0.0.\(number)", channel: "binary"))
+        }
+        let completions = Completions()
+        writer.submit(IngestRequest(batch: Self.batch(1)), completion: completions.completion)
+        _ = await completions.wait(for: 1)
+        writer.stop()
+        let refusals = try store.auditRecords().filter { $0.kind == .refused }
+        #expect(refusals.count == 50)
+        #expect(Set(refusals.map(\.source)) == Set((0..<50).map { "10.0.0.\($0)" }))
+        #expect(try store.counters().accepted == 1)
+        #expect(try store.counters().commits == 1)
+    }
 }

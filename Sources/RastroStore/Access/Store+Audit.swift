@@ -98,6 +98,15 @@ extension Store {
         try environment.write { transaction in try record.append(in: transaction, databases) }
     }
 
+    /// Appends several audit records in one transaction (the server's refused connections, coalesced).
+    public func audit(_ records: [AuditRecord]) throws {
+        guard !records.isEmpty else { return }
+        let databases = self.databases
+        try environment.write { transaction in
+            for record in records { try record.append(in: transaction, databases) }
+        }
+    }
+
     /// Audit records from `since` (UTC milliseconds) on, oldest first.
     public func auditRecords(since: Int64 = 0, limit: Int = .max) throws -> [AuditRecord] {
         try environment.read { transaction in
