@@ -5,7 +5,8 @@ import PackageDescription
 //
 // The module graph mirrors the architecture (see docs/storage.md):
 //   CLMDB, CZstd        C system libraries, imported only by RastroStore.
-//   RastroPrimitives    the project's threads and locks (every pthread call checked), the one module with raw threads.
+//   RastroPrimitives    the fenced module: threads and locks (every pthread call checked), the hand-written hash
+//                       tables, the radix sort, SWAR byte scanning, cache touching; invariants asserted in debug.
 //   RastroCore          domain: scans, events, identifiers, time, catalogs, limits.
 //   RastroCSV           the CSV dialect, on bytes, into scan batches.
 //   RastroStore         LMDB environment, compact encodings, indexes, ingest and reads.
@@ -54,8 +55,8 @@ let package = Package(
             providers: [.apt(["libzstd-dev"])]
         ),
         .target(name: "RastroPrimitives", swiftSettings: hotPath),
-        .target(name: "RastroCore", swiftSettings: hotPath),
-        .target(name: "RastroCSV", dependencies: ["RastroCore"], swiftSettings: hotPath),
+        .target(name: "RastroCore", dependencies: ["RastroPrimitives"], swiftSettings: hotPath),
+        .target(name: "RastroCSV", dependencies: ["RastroPrimitives", "RastroCore"], swiftSettings: hotPath),
         .target(
             name: "RastroStore", dependencies: ["RastroPrimitives", "RastroCore", "CLMDB", "CZstd"], swiftSettings: hotPath),
         .target(name: "RastroAnalytics", dependencies: ["RastroCore", "RastroStore"]),
@@ -106,9 +107,9 @@ let package = Package(
             path: "Tests/RastroTestSupport"
         ),
         .testTarget(name: "RastroPrimitivesTests", dependencies: ["RastroPrimitives"]),
-        .testTarget(name: "RastroCoreTests", dependencies: ["RastroCore", "RastroGenerator"]),
+        .testTarget(name: "RastroCoreTests", dependencies: ["RastroPrimitives", "RastroCore", "RastroGenerator"]),
         .testTarget(name: "RastroCSVTests", dependencies: ["RastroCSV", "RastroGenerator"]),
-        .testTarget(name: "RastroStoreTests", dependencies: ["RastroStore", "RastroCSV", "RastroGenerator", "RastroTestSupport"]),
+        .testTarget(name: "RastroStoreTests", dependencies: ["RastroPrimitives", "RastroStore", "RastroCSV", "RastroGenerator", "RastroTestSupport"]),
         .testTarget(name: "RastroImportTests", dependencies: ["RastroImport", "RastroStore", "RastroTestSupport"]),
         .testTarget(name: "RastroGeneratorTests", dependencies: ["RastroGenerator", "RastroCSV", "RastroTestSupport"]),
         .testTarget(

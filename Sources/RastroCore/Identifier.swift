@@ -1,3 +1,5 @@
+import RastroPrimitives
+
 /// Validation of identifiers: tracking ids, messengers, work centres, devices and reason codes.
 ///
 /// Identifiers are 1…N bytes of `A-Z a-z 0-9 - _ . /`. Keeping them to ASCII lets every layer handle them as bytes.

@@ -1,3 +1,5 @@
+import RastroPrimitives
+
 /// Up to 40 bytes held inline: a hashable, allocation-free key for identifiers.
 ///
 /// Identifiers are at most 40 bytes (``Limits/trackingIDBytes``), so caches keyed by them need no heap storage per
@@ -117,14 +119,15 @@ public struct InlineBytes: Hashable, Sendable, Comparable, CustomStringConvertib
         hasher.combine(count)
     }
 
+    /// ``FastHash`` over the used words, starting from `seed`.
     @inlinable
-    public func _rawHashValue(seed: Int) -> Int {
-        var hash = FastHash.mix(UInt64(bitPattern: Int64(seed)) ^ w0 ^ UInt64(storedCount) << 56)
+    func fastHash(seed: UInt64) -> UInt64 {
+        var hash = FastHash.mix(seed ^ w0 ^ UInt64(storedCount) << 56)
         if storedCount > 8 { hash = FastHash.combine(hash, w1) }
         if storedCount > 16 { hash = FastHash.combine(hash, w2) }
         if storedCount > 24 { hash = FastHash.combine(hash, w3) }
         if storedCount > 32 { hash = FastHash.combine(hash, w4) }
-        return Int(bitPattern: UInt(hash))
+        return hash
     }
 
     /// Byte order, compared a word at a time: words are loaded little-endian, so byte-swapped they compare like
@@ -140,13 +143,17 @@ public struct InlineBytes: Hashable, Sendable, Comparable, CustomStringConvertib
     }
 }
 
+extension InlineBytes: FastHashable {
+    @inlinable public var fastHash: UInt64 { fastHash(seed: 0) }
+}
+
 extension InlineBytes {
     /// The 64-bit hash of a tracking id that the store's writer keys its item cache on (never 0: 0 marks an empty
     /// slot). Computed where scans are validated (``ScanValidator/hashesTrackingIDs``), on the threads that parse
     /// them, while the bytes are in cache: the writer then reads it instead of hashing every scan itself.
     @inlinable
     public var trackingHash: UInt64 {
-        let value = UInt64(bitPattern: Int64(_rawHashValue(seed: 0x5EED)))
+        let value = fastHash(seed: 0x5EED)
         return value == 0 ? 1 : value
     }
 }

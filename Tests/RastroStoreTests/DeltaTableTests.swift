@@ -1,6 +1,7 @@
 @testable import RastroStore
 import RastroTestSupport
 import Testing
+import RastroPrimitives
 
 /// The flat per-commit change tables: grouping and merging must keep every change, under its key, in order.
 @Suite("Delta tables")

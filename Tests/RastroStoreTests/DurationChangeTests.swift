@@ -2,6 +2,7 @@ import RastroCore
 import Testing
 
 @testable import RastroStore
+import RastroPrimitives
 
 @Suite("Duration histogram changes packed as integers")
 struct DurationChangeTests {

@@ -2,6 +2,7 @@ import RastroCore
 import Testing
 
 @testable import RastroStore
+import RastroPrimitives
 
 @Suite("Block phase sort keys")
 struct WorkKeyTests {

@@ -6,6 +6,7 @@ import RastroStore
 
 #if canImport(Glibc)
 import Glibc
+import RastroPrimitives
 #endif
 
 /// A realistic stream, generated once: 200,000 rows as CSV bytes, and the same rows parsed into batches of 1,000.

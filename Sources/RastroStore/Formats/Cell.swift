@@ -1,4 +1,5 @@
 import RastroCore
+import RastroPrimitives
 
 /// One scan as a cell sees it: when, what, what state it ended, and why.
 public struct CellRecord: Sendable, Hashable, Comparable {
@@ -52,11 +53,10 @@ public struct CellKey: Sendable, Hashable, Comparable {
         (lhs.day, lhs.center, lhs.messenger) < (rhs.day, rhs.center, rhs.messenger)
     }
 
-    /// See ``FastHash``.
-    public func _rawHashValue(seed: Int) -> Int {
-        let packed = UInt64(day) << 32 | UInt64(center)
-        return Int(bitPattern: UInt(FastHash.combine(FastHash.mix(packed ^ UInt64(bitPattern: Int64(seed))), UInt64(messenger))))
-    }
+}
+
+extension CellKey: FastHashable {
+    public var fastHash: UInt64 { FastHash.combine(FastHash.mix(UInt64(day) << 32 | UInt64(center)), UInt64(messenger)) }
 }
 
 /// What whole-day questions need from a cell, stored ahead of its records so they never decode them.

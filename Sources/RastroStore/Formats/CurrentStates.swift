@@ -1,4 +1,5 @@
 import RastroCore
+import RastroPrimitives
 
 /// An item whose latest scan is of the key's event on the key's day.
 public struct CurrentRecord: Sendable, Hashable, Comparable {
@@ -19,13 +20,12 @@ public struct CurrentRecord: Sendable, Hashable, Comparable {
         (lhs.time, lhs.item, lhs.center, lhs.messenger) < (rhs.time, rhs.item, rhs.center, rhs.messenger)
     }
 
-    /// See ``FastHash``: a commit removing items from a list hashes every record of the list, and a `Hasher` per
-    /// record costs more than the mixer.
-    public func _rawHashValue(seed: Int) -> Int {
-        let hash = FastHash.combine(
-            FastHash.mix(UInt64(bitPattern: time) ^ UInt64(bitPattern: Int64(seed))),
-            UInt64(item) << 32 | UInt64(center) ^ UInt64(messenger) << 16)
-        return Int(bitPattern: UInt(hash))
+}
+
+extension CurrentRecord: FastHashable {
+    /// A commit removing items from a list looks up every record of the list among the removals (``KeyIndex``).
+    public var fastHash: UInt64 {
+        FastHash.combine(FastHash.mix(UInt64(bitPattern: time)), UInt64(item) << 32 | UInt64(center) ^ UInt64(messenger) << 16)
     }
 }
 

@@ -1,4 +1,5 @@
 import RastroCore
+import RastroPrimitives
 
 /// Up to 256 consecutive items with every scan of each, in timeline order: the primary copy of every scan.
 ///

@@ -1,4 +1,5 @@
 import RastroCore
+import RastroPrimitives
 
 /// The distinct tracking ids of one batch that the item cache did not answer, with the item each resolves to.
 ///

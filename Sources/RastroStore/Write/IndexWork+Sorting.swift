@@ -1,4 +1,5 @@
 import RastroCore
+import RastroPrimitives
 
 extension IndexWork {
     /// Sorts records whose order compares their time first (cell records, current states): by the time as integers,

@@ -1,5 +1,6 @@
 import RastroCore
 import Synchronization
+import RastroPrimitives
 
 /// The CPU part of a commit's `cells`, `current` and `durations` changes: each changed value's stored content merged
 /// with the commit's deltas and encoded again.
@@ -225,9 +226,15 @@ final class IndexWork: @unchecked Sendable {
             if change.isAdd { adds.append(change.record) } else { removes.append(change.record) }
         }
         if !removes.isEmpty {
-            var removals = Set(removes)
-            records.removeAll { removals.remove($0) != nil }
-            guard removals.isEmpty else {
+            var removals = KeyIndex<CurrentRecord>()
+            for record in removes { _ = removals.slot(adding: record) }
+            var removed = [Bool](repeating: false, count: removals.count)
+            records.removeAll { record in
+                guard let slot = removals.slot(of: record), !removed[slot] else { return false }
+                removed[slot] = true
+                return true
+            }
+            guard !removed.contains(false) else {
                 throw StoreCorruption("current[\(currentKey.event.code), \(currentKey.day)]: a state to replace is missing")
             }
         }

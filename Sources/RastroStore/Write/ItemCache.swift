@@ -1,7 +1,8 @@
 import RastroCore
+import RastroPrimitives
 
-/// A bounded map from tracking id to item id for the writer: 64-bit hashes of tracking ids in flat, open-addressed
-/// tables of 16-byte slots.
+/// A bounded map from tracking id to item id for the writer: 64-bit hashes of tracking ids in a
+/// ``GenerationalHashMap``.
 ///
 /// Looking up every scan's item is a random memory access; a `Dictionary` keyed by the 48-byte ids takes several
 /// DRAM misses per scan. Here a lookup is one slot read, and the writer probes a whole batch in a tight loop so that the
@@ -13,62 +14,29 @@ import RastroCore
 /// still being scanned stay cached (an old-generation hit moves to the young one). Mappings never change once
 /// committed, so the cache is never stale, even when another process writes to the same store.
 struct ItemCache {
-    struct Slot {
-        var hash: UInt64 = 0
-        var item: UInt32 = 0
-    }
-
-    let capacity: Int
+    /// The table itself (``GenerationalHashMap``, two generations bounded to ``capacity`` entries).
+    private var map: GenerationalHashMap
     /// How tracking ids hash: every lookup and insert goes through it.
     var hasher = NameHasher()
-    private var young: [Slot]
-    private var old: [Slot]
-    private var youngCount = 0
-    private let mask: Int
 
-    init(capacity: Int) {
-        self.capacity = max(capacity, 64)
-        // Each generation holds capacity/2 entries at most half full.
-        var size = 64
-        while size < self.capacity { size *= 2 }
-        mask = size - 1
-        young = Array(repeating: Slot(), count: size)
-        old = Array(repeating: Slot(), count: size)
-    }
+    init(capacity: Int) { map = GenerationalHashMap(capacity: capacity) }
+
+    var capacity: Int { map.capacity }
 
     /// The 64-bit hash of a tracking id (never 0: 0 marks an empty slot).
     @inline(__always)
     static func hash(_ name: InlineBytes) -> UInt64 { name.trackingHash }
 
-    @inline(__always)
-    private static func find(_ hash: UInt64, in table: [Slot], mask: Int) -> UInt32? {
-        var index = Int(truncatingIfNeeded: hash) & mask
-        while true {
-            let slot = table[index]
-            if slot.hash == hash { return slot.item }
-            if slot.hash == 0 { return nil }
-            index = (index + 1) & mask
-        }
-    }
-
     /// Loads the first slots a lookup of `hash` reads, for their cache lines (``CacheTouch``).
     @inline(__always)
-    func touch(hash: UInt64) -> UInt64 {
-        let index = Int(truncatingIfNeeded: hash) & mask
-        return young[index].hash ^ old[index].hash
-    }
+    func touch(hash: UInt64) -> UInt64 { map.touch(hash: hash) }
 
     /// The item of a hashed tracking id, if cached.
     @inline(__always)
-    mutating func lookup(hash: UInt64) -> UInt32? {
-        if let item = Self.find(hash, in: young, mask: mask) { return item }
-        guard let item = Self.find(hash, in: old, mask: mask) else { return nil }
-        insert(hash: hash, item)
-        return item
-    }
+    mutating func lookup(hash: UInt64) -> UInt32? { map.lookup(hash: hash) }
 
     mutating func insert(_ name: InlineBytes, _ item: UInt32) {
-        insert(hash: hasher.hash(name), item)
+        map.insert(hash: hasher.hash(name), item)
     }
 
     /// Inserts a commit's items: each chunk hashed and its slots touched first (``CacheTouch``), then inserted.
@@ -83,33 +51,17 @@ struct ItemCache {
             for index in chunk..<end {
                 let hash = hasher.hash(entries[index].name)
                 hashes.append(hash)
-                touched ^= young[Int(truncatingIfNeeded: hash) & mask].hash
+                touched ^= map.touch(hash: hash)
             }
-            for index in chunk..<end { insert(hash: hashes[index - chunk], entries[index].id) }
+            for index in chunk..<end { map.insert(hash: hashes[index - chunk], entries[index].id) }
             chunk = end
         }
         CacheTouch.keep(touched)
     }
 
-    mutating func insert(hash: UInt64, _ item: UInt32) {
-        if youngCount >= capacity / 2 {
-            swap(&young, &old)
-            for index in young.indices { young[index] = Slot() }
-            youngCount = 0
-        }
-        var index = Int(truncatingIfNeeded: hash) & mask
-        while young[index].hash != 0 && young[index].hash != hash { index = (index + 1) & mask }
-        if young[index].hash == 0 { youngCount += 1 }
-        young[index] = Slot(hash: hash, item: item)
-    }
+    mutating func insert(hash: UInt64, _ item: UInt32) { map.insert(hash: hash, item) }
 
-    mutating func removeAll() {
-        for index in young.indices {
-            young[index] = Slot()
-            old[index] = Slot()
-        }
-        youngCount = 0
-    }
+    mutating func removeAll() { map.removeAll() }
 }
 
 /// The 64-bit hash of tracking ids used by ``ItemCache`` and the write session's ``BatchNames``.

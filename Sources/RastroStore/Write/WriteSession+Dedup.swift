@@ -1,4 +1,5 @@
 import RastroCore
+import RastroPrimitives
 
 extension WriteSession {
     /// Sorts every scan into: a new `(device, seq)`, one already stored, or a repeat of an earlier scan of this batch.

@@ -1,4 +1,5 @@
 import RastroCore
+import RastroPrimitives
 
 extension WriteSession {
     /// Days this far behind the newest are cold: their cells are written sealed.
@@ -66,8 +67,8 @@ extension WriteSession {
 
     mutating func applyDayStateDeltas() throws {
         var byDay: [UInt32: [(DayStateKey, (entries: Int64, exits: Int64))]] = [:]
-        for (key, delta) in buffers.deltas.dayStates where delta.entries != 0 || delta.exits != 0 {
-            byDay[key.day, default: []].append((key, delta))
+        for (key, entries, exits) in buffers.deltas.dayStates.all where entries != 0 || exits != 0 {
+            byDay[key.day, default: []].append((key, (entries, exits)))
         }
         for day in byDay.keys.sorted() {
             var entries: [DayStateEntry] = []

@@ -1,4 +1,5 @@
 import RastroCore
+import RastroPrimitives
 
 extension WriteSession {
     static let unknownItem = UInt32.max

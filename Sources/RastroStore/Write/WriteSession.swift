@@ -1,4 +1,5 @@
 import RastroCore
+import RastroPrimitives
 
 /// Buffers the writer keeps between commits so that a steady stream of batches allocates almost nothing.
 struct WriteSessionBuffers {

@@ -1,4 +1,5 @@
 import RastroCore
+import RastroPrimitives
 
 /// A record to add to or remove from one cell.
 struct CellChange {
@@ -6,19 +7,48 @@ struct CellChange {
     var isAdd: Bool
 }
 
-struct DayStateKey: Hashable {
+struct DayStateKey: Hashable, FastHashable {
     var day: UInt32
     var center: UInt32
     var event: Event
 
-    /// See ``FastHash``.
-    func _rawHashValue(seed: Int) -> Int {
-        let packed = UInt64(day) << 32 | UInt64(center)
-        return Int(bitPattern: UInt(FastHash.combine(FastHash.mix(packed ^ UInt64(bitPattern: Int64(seed))), UInt64(event.rawValue))))
+    var fastHash: UInt64 { FastHash.combine(FastHash.mix(UInt64(day) << 32 | UInt64(center)), UInt64(event.rawValue)) }
+}
+
+/// Per (day, centre, event), how many items entered and left that state in one commit: summed as changes arrive.
+struct DayStateTotals {
+    private var index = KeyIndex<DayStateKey>()
+    private var totals: [(entries: Int64, exits: Int64)] = []
+
+    var isEmpty: Bool { index.isEmpty }
+
+    mutating func removeAll() {
+        index.removeAll()
+        totals.removeAll(keepingCapacity: true)
+    }
+
+    @inline(__always)
+    mutating func add(_ key: DayStateKey, entries: Int64, exits: Int64) {
+        let slot = index.slot(adding: key)
+        if slot == totals.count { totals.append((0, 0)) }
+        totals[slot].entries += entries
+        totals[slot].exits += exits
+    }
+
+    /// Every key with its totals, in the order keys were first added.
+    var all: [(key: DayStateKey, entries: Int64, exits: Int64)] {
+        index.keys.indices.map { (index.keys[$0], totals[$0].entries, totals[$0].exits) }
+    }
+
+    /// These totals and `other`'s added together.
+    func adding(_ other: DayStateTotals) -> DayStateTotals {
+        var sum = self
+        for (key, entries, exits) in other.all { sum.add(key, entries: entries, exits: exits) }
+        return sum
     }
 }
 
-struct DurationSetKey: Hashable, Comparable {
+struct DurationSetKey: Hashable, Comparable, FastHashable {
     var from: UInt8
     var to: UInt8
     var day: UInt32
@@ -26,40 +56,29 @@ struct DurationSetKey: Hashable, Comparable {
 
     var key: Key { DurationHistograms.key(from: from, to: to, day: day, kind: kind) }
 
-    /// See ``FastHash``.
-    func _rawHashValue(seed: Int) -> Int {
-        let packed = UInt64(day) << 32 | UInt64(from) << 16 | UInt64(to) << 8 | UInt64(kind)
-        return Int(bitPattern: UInt(FastHash.mix(packed ^ UInt64(bitPattern: Int64(seed)))))
-    }
+    var fastHash: UInt64 { FastHash.mix(UInt64(day) << 32 | UInt64(from) << 16 | UInt64(to) << 8 | UInt64(kind)) }
 
     static func < (lhs: DurationSetKey, rhs: DurationSetKey) -> Bool {
         (lhs.from, lhs.to, lhs.day, lhs.kind) < (rhs.from, rhs.to, rhs.day, rhs.kind)
     }
 }
 
-struct CurrentKey: Hashable, Comparable {
+struct CurrentKey: Hashable, Comparable, FastHashable {
     var event: Event
     var day: UInt32
 
     static func < (lhs: CurrentKey, rhs: CurrentKey) -> Bool { (lhs.event, lhs.day) < (rhs.event, rhs.day) }
 
-    /// See ``FastHash``.
-    func _rawHashValue(seed: Int) -> Int {
-        Int(bitPattern: UInt(FastHash.mix(UInt64(day) << 8 | UInt64(event.rawValue) ^ UInt64(bitPattern: Int64(seed)))))
-    }
+    var fastHash: UInt64 { FastHash.mix(UInt64(day) << 8 | UInt64(event.rawValue)) }
 }
 
-/// A day of `touched`, hashed with ``FastHash`` like the other keys here: a plain `UInt32` key is hashed with
-/// SipHash, a `Hasher` set up per change.
-struct TouchedDayKey: Hashable, Comparable {
+/// A day of `touched`.
+struct TouchedDayKey: Hashable, Comparable, FastHashable {
     var day: UInt32
 
     static func < (lhs: TouchedDayKey, rhs: TouchedDayKey) -> Bool { lhs.day < rhs.day }
 
-    /// See ``FastHash``.
-    func _rawHashValue(seed: Int) -> Int {
-        Int(bitPattern: UInt(FastHash.mix(UInt64(day) ^ UInt64(bitPattern: Int64(seed)))))
-    }
+    var fastHash: UInt64 { FastHash.mix(UInt64(day)) }
 }
 
 /// An item entering (or leaving) one (event, day) list of current states.
@@ -71,7 +90,7 @@ struct CurrentChange {
 /// Every index change of one commit, collected by database key so that each key is read, changed and written once.
 struct CommitDeltas {
     var cells = DeltaTable<CellKey, CellChange>()
-    var dayStates: [DayStateKey: (entries: Int64, exits: Int64)] = [:]
+    var dayStates = DayStateTotals()
     /// Per histogram set, its count changes packed by ``DurationChange``: sorting the integers groups them by
     /// (key, bin) with no comparator closure.
     var durations = DeltaTable<DurationSetKey, UInt64>()
@@ -81,7 +100,7 @@ struct CommitDeltas {
 
     mutating func removeAll() {
         cells.removeAll()
-        dayStates.removeAll(keepingCapacity: true)
+        dayStates.removeAll()
         durations.removeAll()
         current.removeAll()
         touched.removeAll()
@@ -139,9 +158,9 @@ struct CommitDeltas {
 
     private mutating func record(_ key: CellKey, _ record: CellRecord, sign: Int64) {
         cells.add(key, CellChange(record: record, isAdd: sign > 0))
-        dayStates[DayStateKey(day: key.day, center: key.center, event: record.event), default: (0, 0)].entries += sign
+        dayStates.add(DayStateKey(day: key.day, center: key.center, event: record.event), entries: sign, exits: 0)
         if let previous = record.previousEvent {
-            dayStates[DayStateKey(day: key.day, center: record.previousCenter, event: previous), default: (0, 0)].exits += sign
+            dayStates.add(DayStateKey(day: key.day, center: record.previousCenter, event: previous), entries: 0, exits: sign)
         }
     }
 
@@ -188,20 +207,15 @@ enum DurationChange {
 /// One block worker's index changes grouped by key, keys ascending.
 struct GroupedDeltas {
     var cells = DeltaTable<CellKey, CellChange>.Grouped()
-    var dayStates: [DayStateKey: (entries: Int64, exits: Int64)] = [:]
+    var dayStates = DayStateTotals()
     var durations = DeltaTable<DurationSetKey, UInt64>.Grouped()
     var current = DeltaTable<CurrentKey, CurrentChange>.Grouped()
     var touched = DeltaTable<TouchedDayKey, UInt64>.Grouped()
 
     /// Both sets of changes (the two block workers'), seen as one: only the small day-state totals are copied.
     func merged(with other: GroupedDeltas) -> MergedDeltas {
-        var dayStates = self.dayStates
-        for (key, delta) in other.dayStates {
-            dayStates[key, default: (0, 0)].entries += delta.entries
-            dayStates[key, default: (0, 0)].exits += delta.exits
-        }
-        return MergedDeltas(
-            cells: .init(cells, other.cells), dayStates: dayStates, durations: .init(durations, other.durations),
+        MergedDeltas(
+            cells: .init(cells, other.cells), dayStates: dayStates.adding(other.dayStates), durations: .init(durations, other.durations),
             current: .init(current, other.current), touched: .init(touched, other.touched))
     }
 }
@@ -209,7 +223,7 @@ struct GroupedDeltas {
 /// A commit's index changes, both block workers' together, keys ascending: what the writer applies.
 struct MergedDeltas {
     var cells = DeltaTable<CellKey, CellChange>.Merged()
-    var dayStates: [DayStateKey: (entries: Int64, exits: Int64)] = [:]
+    var dayStates = DayStateTotals()
     var durations = DeltaTable<DurationSetKey, UInt64>.Merged()
     var current = DeltaTable<CurrentKey, CurrentChange>.Merged()
     var touched = DeltaTable<TouchedDayKey, UInt64>.Merged()

@@ -1,61 +1,40 @@
-/// Changes to the values of one database, collected by key during a commit.
+/// Changes to the values of one database, collected by key during a commit: the store's index changes, one table per
+/// database and block worker.
 ///
-/// Adding a change is one hash lookup (the key's slot) and two appends to flat arrays, rather than an in-place access
-/// to an array nested in a dictionary, which pays for the access, the nested array's uniqueness check and its growth.
-/// Each block worker fills its own table and groups it once, on its own thread, at the end of its work
-/// (``grouped()``); the writer then merges the two workers' sorted groups (``Grouped/merged(with:)``).
-struct DeltaTable<Key: Hashable & Comparable, Change> {
-    /// Open addressing over the keys' ``FastHash`` hashes: each entry is a slot in ``keys``, or -1. A flat array of
-    /// 4-byte entries kept at most half full, without a `Dictionary`'s generic probing and resizing.
-    private var table: [Int32] = []
-    private var mask = -1
-    private var keys: [Key] = []
-    /// Each change with its key's slot in ``keys``: one array, so that adding a change is one `append` (each checks
-    /// the array's uniqueness, a runtime call).
-    private var changes: [(slot: Int32, change: Change)] = []
+/// Adding a change is one hash lookup (the key's slot, ``KeyIndex``) and one append to a flat array, rather than an
+/// in-place access to an array nested in a dictionary, which pays for the access, the nested array's uniqueness check
+/// and its growth. Each block worker fills its own table and groups it once, on its own thread, at the end of its
+/// work (``grouped()``); the writer then sees the two workers' sorted groups as one (``Merged``).
+///
+/// Invariants, asserted in debug builds: every change's slot names a key; grouping keeps every change, under its key,
+/// in the order added, with keys ascending.
+public struct DeltaTable<Key: FastHashable & Comparable, Change> {
+    @usableFromInline var index = KeyIndex<Key>()
+    /// Each change with its key's slot: one array, so that adding a change is one `append` (each checks the array's
+    /// uniqueness, a runtime call).
+    @usableFromInline var changes: [(slot: Int32, change: Change)] = []
 
-    var isEmpty: Bool { changes.isEmpty }
+    public init() {}
 
-    mutating func removeAll() {
-        for index in table.indices { table[index] = -1 }
-        keys.removeAll(keepingCapacity: true)
+    @inlinable public var isEmpty: Bool { changes.isEmpty }
+
+    @inlinable
+    public mutating func removeAll() {
+        index.removeAll()
         changes.removeAll(keepingCapacity: true)
     }
 
-    @inline(__always)
-    mutating func add(_ key: Key, _ change: Change) {
-        if 2 * (keys.count + 1) > table.count { grow() }
-        var position = key._rawHashValue(seed: 0) & mask
-        var slot: Int32
-        while true {
-            slot = table[position]
-            if slot < 0 {
-                slot = Int32(keys.count)
-                table[position] = slot
-                keys.append(key)
-                break
-            }
-            if keys[Int(slot)] == key { break }
-            position = (position + 1) & mask
-        }
-        changes.append((slot, change))
-    }
-
-    /// Doubles the table (64 entries at first) and places every key again.
-    private mutating func grow() {
-        let size = max(64, 2 * table.count)
-        table = [Int32](repeating: -1, count: size)
-        mask = size - 1
-        for (slot, key) in keys.enumerated() {
-            var position = key._rawHashValue(seed: 0) & mask
-            while table[position] >= 0 { position = (position + 1) & mask }
-            table[position] = Int32(slot)
-        }
+    @inlinable @inline(__always)
+    public mutating func add(_ key: Key, _ change: Change) {
+        changes.append((Int32(truncatingIfNeeded: index.slot(adding: key)), change))
     }
 
     /// The changes grouped by key, keys ascending, each key's changes in the order they were added (a counting
     /// sort: one pass to count, one to place).
-    func grouped() -> Grouped {
+    @inlinable
+    public func grouped() -> Grouped {
+        let keys = index.keys
+        let changes = self.changes
         let order = keys.indices.sorted { keys[$0] < keys[$1] }
         var starts = [Int](repeating: 0, count: keys.count + 1)
         let placed = [Change](unsafeUninitializedCapacity: changes.count) { buffer, count in
@@ -79,36 +58,48 @@ struct DeltaTable<Key: Hashable & Comparable, Change> {
             }
             count = changes.count
         }
-        return Grouped(keys: order.map { keys[$0] }, starts: starts, changes: placed)
+        let grouped = Grouped(keys: order.map { keys[$0] }, starts: starts, changes: placed)
+        assert(grouped.changes.count == changes.count && zip(grouped.keys, grouped.keys.dropFirst()).allSatisfy { $0 < $1 })
+        return grouped
     }
 
     /// Changes grouped by key: `changes[starts[k]..<starts[k + 1]]` belong to `keys[k]`.
-    struct Grouped {
-        var keys: [Key] = []
-        var starts: [Int] = [0]
-        var changes: [Change] = []
+    public struct Grouped {
+        public var keys: [Key] = []
+        public var starts: [Int] = [0]
+        public var changes: [Change] = []
 
-        var isEmpty: Bool { keys.isEmpty }
+        public init() {}
 
-        func changes(of index: Int) -> ArraySlice<Change> { changes[starts[index]..<starts[index + 1]] }
+        @inlinable
+        init(keys: [Key], starts: [Int], changes: [Change]) {
+            self.keys = keys
+            self.starts = starts
+            self.changes = changes
+        }
+
+        @inlinable public var isEmpty: Bool { keys.isEmpty }
+
+        @inlinable
+        public func changes(of index: Int) -> ArraySlice<Change> { changes[starts[index]..<starts[index + 1]] }
     }
 
     /// Two tables' groups seen as one, keys ascending, without copying their changes: the two block workers' changes,
     /// which the writer merged by copying every change of the commit (on its serial path) before the index work read
     /// them once. For a key in both, the first table's changes come first.
-    struct Merged {
-        let first: Grouped
-        let second: Grouped
-        private(set) var keys: [Key] = []
+    public struct Merged {
+        public let first: Grouped
+        public let second: Grouped
+        public private(set) var keys: [Key] = []
         /// Per key, its group in ``first`` and in ``second``, or -1.
-        private var firstGroup: [Int32] = []
-        private var secondGroup: [Int32] = []
+        @usableFromInline var firstGroup: [Int32] = []
+        @usableFromInline var secondGroup: [Int32] = []
 
-        init() {
+        public init() {
             self.init(Grouped(), Grouped())
         }
 
-        init(_ first: Grouped, _ second: Grouped) {
+        public init(_ first: Grouped, _ second: Grouped) {
             self.first = first
             self.second = second
             let capacity = first.keys.count + second.keys.count
@@ -128,24 +119,26 @@ struct DeltaTable<Key: Hashable & Comparable, Change> {
             }
         }
 
-        var isEmpty: Bool { keys.isEmpty }
+        @inlinable public var isEmpty: Bool { keys.isEmpty }
 
         /// Calls `body` with each change of key `index`, in order.
-        @inline(__always)
-        func forEachChange(of index: Int, _ body: (Change) throws -> Void) rethrows {
+        @inlinable @inline(__always)
+        public func forEachChange(of index: Int, _ body: (Change) throws -> Void) rethrows {
             if firstGroup[index] >= 0 { for change in first.changes(of: Int(firstGroup[index])) { try body(change) } }
             if secondGroup[index] >= 0 { for change in second.changes(of: Int(secondGroup[index])) { try body(change) } }
         }
 
         /// Replaces `array`'s contents with the changes of key `index`, in order.
-        func copyChanges(of index: Int, into array: inout [Change]) {
+        @inlinable
+        public func copyChanges(of index: Int, into array: inout [Change]) {
             array.removeAll(keepingCapacity: true)
             if firstGroup[index] >= 0 { array.append(contentsOf: first.changes(of: Int(firstGroup[index]))) }
             if secondGroup[index] >= 0 { array.append(contentsOf: second.changes(of: Int(secondGroup[index]))) }
         }
 
         /// The changes of key `index`, in order.
-        func changes(of index: Int) -> [Change] {
+        @inlinable
+        public func changes(of index: Int) -> [Change] {
             var array: [Change] = []
             copyChanges(of: index, into: &array)
             return array

@@ -5,16 +5,16 @@ import Synchronization
 /// chunks instead: a chunk's slots are first loaded in a loop of independent loads, whose misses overlap, and the
 /// probing loop then finds them in the level-1 cache. This is the one place for the chunk size and for keeping those
 /// loads, which are made only for their cache lines.
-enum CacheTouch {
+public enum CacheTouch {
     /// Scans (or entries) whose slots are touched before any of them is probed.
-    static var chunk: Int { 32 }
+    @inlinable public static var chunk: Int { 32 }
 
     /// Consumes the XOR of the touching loads, so that the optimiser keeps them: a store it cannot drop, made only
     /// for a value the XOR practically never has.
-    @inline(__always)
-    static func keep(_ touched: UInt64) {
+    @inlinable @inline(__always)
+    public static func keep(_ touched: UInt64) {
         if touched == 0x5EED_5EED_5EED_5EED { sink.store(touched, ordering: .relaxed) }
     }
 
-    private static let sink = Atomic<UInt64>(0)
+    @usableFromInline static let sink = Atomic<UInt64>(0)
 }

@@ -1,3 +1,5 @@
+/// Invariants, asserted in debug builds: the output ascends; keys promised presorted in their low bits are.
+///
 /// Sorting of plain 64-bit integers, the writer's packed keys (`item << 32 | index`, duration bins), by least
 /// significant digit first.
 ///
@@ -20,6 +22,7 @@ public enum RadixSort {
     /// alone gives the full order, and the index's two or three passes are skipped.
     public static func sort(_ keys: inout [UInt64], scratch: inout [UInt64], presortedLowBits: Int = 0) {
         precondition(presortedLowBits >= 0 && presortedLowBits < 64)
+        assert(lowBitsAscend(keys, presortedLowBits), "keys promised presorted low bits that do not ascend")
         let count = keys.count
         if count < threshold {
             keys.sort()
@@ -54,6 +57,29 @@ public enum RadixSort {
                 }
             }
         }
+        assert(isAscending(keys), "RadixSort left keys out of order (or the presorted low bits were not ascending)")
+    }
+
+    /// Whether the keys' low `bits` bits ascend in array order (the promise of `presortedLowBits`).
+    static func lowBitsAscend(_ keys: [UInt64], _ bits: Int) -> Bool {
+        guard bits > 0 else { return true }
+        let mask: UInt64 = bits == 64 ? .max : (1 << UInt64(bits)) - 1
+        var index = 1
+        while index < keys.count {
+            if keys[index - 1] & mask > keys[index] & mask { return false }
+            index += 1
+        }
+        return true
+    }
+
+    /// Whether every key is at most the next (checked after every sort in debug builds).
+    static func isAscending(_ keys: [UInt64]) -> Bool {
+        var index = 1
+        while index < keys.count {
+            if keys[index - 1] > keys[index] { return false }
+            index += 1
+        }
+        return true
     }
 
     /// Sorts `keys` in ascending order with a scratch buffer of its own.

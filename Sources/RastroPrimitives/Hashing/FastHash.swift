@@ -1,9 +1,8 @@
-/// A fast, well-mixed 64-bit hash for the keys of the ingest path's dictionaries.
+/// A fast, well-mixed 64-bit hash for the keys of the project's own hash tables (``FastHashable``).
 ///
-/// Swift's `Hasher` (SipHash-1-3) resists hash flooding at several times this mixer's cost; the writer's dictionaries are keyed by
-/// values the store itself derives (day, centre and messenger ids; identifiers already validated), and it looks up
-/// several per scan, so its key types hash with this mixer through `_rawHashValue(seed:)` instead (the hook
-/// `Dictionary` calls). The per-dictionary seed is still mixed in.
+/// Swift's `Hasher` (SipHash-1-3) resists hash flooding at several times this mixer's cost; the writer's tables are
+/// keyed by values the store itself derives (day, centre and messenger ids; identifiers already validated) and
+/// probed several times per scan, so they hash with this mixer.
 public enum FastHash {
     /// The murmur3 / splitmix finaliser: every input bit affects every output bit.
     @inlinable @inline(__always)

@@ -1,5 +1,5 @@
-import RastroCore
 import Testing
+import RastroPrimitives
 
 @Suite("Radix sort")
 struct RadixSortTests {
