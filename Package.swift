@@ -6,7 +6,8 @@ import PackageDescription
 // The module graph mirrors the architecture (see docs/storage.md):
 //   CLMDB, CZstd        C system libraries, imported only by RastroStore.
 //   RastroPrimitives    the fenced module: threads and locks (every pthread call checked), the hand-written hash
-//                       tables, the radix sort, SWAR byte scanning, cache touching; invariants asserted in debug.
+//                       tables, the radix sort, SWAR byte scanning, cache touching, byte readers and writers;
+//                       invariants asserted in debug.
 //   RastroCore          domain: scans, events, identifiers, time, catalogs, limits.
 //   RastroCSV           the CSV dialect, on bytes, into scan batches.
 //   RastroStore         LMDB environment, compact encodings, indexes, ingest and reads.

@@ -1,3 +1,4 @@
+import RastroPrimitives
 import NIOCore
 import NIOPosix
 import RastroCore

@@ -1,3 +1,5 @@
+import RastroPrimitives
+
 /// Maps the event codes companies use (`ENTREGADO`, `DEVUELTO`, …) onto the canonical ``Event``s.
 ///
 /// The catalog is a CSV file with the header `alias,event`; `#` starts a comment line. Matching is

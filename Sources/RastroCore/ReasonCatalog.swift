@@ -1,3 +1,5 @@
+import RastroPrimitives
+
 /// The standard reason codes for failed attempts and returns.
 ///
 /// A CSV file with the header `code,applies_to,description`; `applies_to` lists canonical events separated by `|`

@@ -1,3 +1,5 @@
+import RastroPrimitives
+
 /// The event codes a validator met lately, by their exact bytes, and the event each maps to.
 ///
 /// A file or a handheld spells its events in a handful of ways (`ENTREGADO`, `delivered`, …), so almost every scan

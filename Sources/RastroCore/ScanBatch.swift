@@ -1,3 +1,5 @@
+import RastroPrimitives
+
 /// A run of bytes inside a ``ScanBatch``'s arena.
 public struct ByteSpan: Sendable, Hashable {
     public var offset: UInt32

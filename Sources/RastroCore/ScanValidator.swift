@@ -1,3 +1,5 @@
+import RastroPrimitives
+
 /// Turns the raw fields of one scan into a validated ``Scan``: the single definition of a valid scan, shared by
 /// the CSV reader and the binary protocol.
 public struct ScanValidator: Sendable {

@@ -1,3 +1,4 @@
+import RastroPrimitives
 import RastroCore
 
 /// The outcome of one batch, sent once its accepted scans are durably committed (server → client),

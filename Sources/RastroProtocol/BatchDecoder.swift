@@ -1,3 +1,4 @@
+import RastroPrimitives
 import RastroCore
 
 /// Reads `batch` frames (server side) into validated scans, with the connection's dictionary.

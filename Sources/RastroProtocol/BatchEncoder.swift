@@ -1,3 +1,4 @@
+import RastroPrimitives
 import RastroCore
 
 /// Writes `batch` frames (client side), docs/protocol.md §4:

@@ -1,3 +1,4 @@
+import RastroPrimitives
 import RastroCore
 
 /// The strings a connection has already sent (messengers, work centres, devices, reasons), by index.

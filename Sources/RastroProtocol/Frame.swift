@@ -1,3 +1,4 @@
+import RastroPrimitives
 import RastroCore
 
 /// Framing of the binary protocol (docs/protocol.md §2):

@@ -1,3 +1,4 @@
+import RastroPrimitives
 import RastroCore
 
 /// The first frame of a connection (client → server), docs/protocol.md §3.1:

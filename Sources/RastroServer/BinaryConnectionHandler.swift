@@ -1,3 +1,4 @@
+import RastroPrimitives
 import Logging
 import NIOCore
 import RastroCore

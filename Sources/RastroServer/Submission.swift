@@ -1,3 +1,4 @@
+import RastroPrimitives
 import RastroCSV
 import RastroCore
 import RastroProtocol

@@ -1,3 +1,4 @@
+import RastroPrimitives
 import Foundation
 import RastroCore
 import RastroProtocol

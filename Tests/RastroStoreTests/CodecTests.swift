@@ -1,3 +1,4 @@
+import RastroPrimitives
 import RastroCore
 @testable import RastroStore
 import RastroTestSupport

@@ -1,3 +1,4 @@
+import RastroPrimitives
 import RastroCore
 
 /// One entry of the audit trail: a committed batch, an administrative action, or a refused connection.

@@ -1,3 +1,4 @@
+import RastroPrimitives
 import RastroCore
 
 /// Who may send or read: a handheld, a gateway relaying many handhelds, or an analyst.

@@ -1,3 +1,4 @@
+import RastroPrimitives
 import RastroCore
 
 /// The store's running counters, kept in `meta` and rewritten by every commit.

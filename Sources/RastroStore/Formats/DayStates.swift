@@ -1,3 +1,4 @@
+import RastroPrimitives
 import RastroCore
 
 /// Per local day, for each (work centre, event): how many items entered that state and how many left it.

@@ -1,3 +1,4 @@
+import RastroPrimitives
 import RastroCore
 
 /// One count of a histogram set: key (a work centre or messenger id), bin, count.

@@ -1,3 +1,4 @@
+import RastroPrimitives
 import RastroCore
 
 /// Up to ``capacity`` tracking ids with their item ids, sorted: one entry of the `names` database, keyed by its

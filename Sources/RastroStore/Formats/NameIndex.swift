@@ -1,3 +1,4 @@
+import RastroPrimitives
 import RastroCore
 
 /// Lookups in the `names` database: tracking id → item id, through sorted blocks keyed by their first name.

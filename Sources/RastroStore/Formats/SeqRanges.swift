@@ -1,3 +1,4 @@
+import RastroPrimitives
 import RastroCore
 
 /// The seqs of one device already stored, as sorted, disjoint, non-adjacent inclusive ranges: the dedup key of

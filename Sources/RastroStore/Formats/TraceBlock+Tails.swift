@@ -1,3 +1,4 @@
+import RastroPrimitives
 import RastroCore
 
 /// Tails: a block's later scans appended to its stored value instead of the whole block being encoded again.

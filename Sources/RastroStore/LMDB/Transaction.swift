@@ -1,3 +1,4 @@
+import RastroPrimitives
 import RastroCore
 internal import CLMDB
 
@@ -7,6 +8,20 @@ internal import CLMDB
 public struct Transaction {
     let handle: OpaquePointer
     public let isWritable: Bool
+    /// The thread that began the transaction: LMDB lets only it use a write transaction (debug builds check).
+    let owner: UInt
+
+    init(handle: OpaquePointer, isWritable: Bool) {
+        self.handle = handle
+        self.isWritable = isWritable
+        owner = ThreadIdentity.current
+    }
+
+    /// Stops a debug build when a write transaction is used off the thread that began it.
+    @inline(__always)
+    func assertOwned() {
+        assert(!isWritable || owner == ThreadIdentity.current, "a write transaction used off the thread that began it")
+    }
 
     /// Calls `body` with the value stored under `key`, or returns `nil` when there is none (`mdb_get`).
     @inlinable
@@ -42,6 +57,7 @@ public struct Transaction {
         _ database: Database, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, append: Bool = false
     ) throws(LMDBError) {
         precondition(isWritable, "put in a read-only transaction")
+        assertOwned()
         var keyValue = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
         var dataValue = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
         try check(
@@ -71,6 +87,7 @@ public struct Transaction {
     @discardableResult
     public func delete(_ database: Database, _ key: Key) throws(LMDBError) -> Bool {
         precondition(isWritable, "delete in a read-only transaction")
+        assertOwned()
         var code: Int32 = 0
         key.withBytes { keyBytes in
             var keyValue = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))

@@ -1,4 +1,5 @@
 import RastroCore
+import RastroPrimitives
 
 /// Questions that decode many values split the decoding over two cores. LMDB binds a read transaction to the thread
 /// that began it, so this thread fetches every value first (pointers into the map, valid until the transaction

@@ -1,3 +1,4 @@
+import RastroPrimitives
 import RastroCore
 
 /// Read access to a store inside one read transaction: a consistent view of one commit.

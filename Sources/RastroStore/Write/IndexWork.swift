@@ -30,6 +30,12 @@ final class IndexWork: @unchecked Sendable {
         var summaries: [UInt8] = []
     }
 
+    /// Records to remove from one current-state list, and which were found.
+    final class Removals {
+        var index = KeyIndex<CurrentRecord>()
+        var found: [Bool] = []
+    }
+
     /// One thread's scratch space and findings.
     final class Participant: @unchecked Sendable {
         // @unchecked Sendable: each participant is used by one thread per commit (the writer's or the helper's).
@@ -44,6 +50,8 @@ final class IndexWork: @unchecked Sendable {
         var zone: SiteTimeZone
         let zstd: Zstd
         var failure: (any Error)? = nil
+        /// The current-state records a value loses, reused from value to value.
+        let removals = Removals()
         /// Seconds spent on cells, durations and current states (profiling: `rastro import --phases`).
         var seconds = (cells: 0.0, durations: 0.0, current: 0.0)
 
@@ -226,15 +234,18 @@ final class IndexWork: @unchecked Sendable {
             if change.isAdd { adds.append(change.record) } else { removes.append(change.record) }
         }
         if !removes.isEmpty {
-            var removals = KeyIndex<CurrentRecord>()
-            for record in removes { _ = removals.slot(adding: record) }
-            var removed = [Bool](repeating: false, count: removals.count)
+            // Each distinct removal takes out one equal record; every one must be found.
+            let removals = participant.removals
+            removals.index.removeAll()
+            for record in removes { _ = removals.index.slot(adding: record) }
+            removals.found.removeAll(keepingCapacity: true)
+            removals.found.append(contentsOf: repeatElement(false, count: removals.index.count))
             records.removeAll { record in
-                guard let slot = removals.slot(of: record), !removed[slot] else { return false }
-                removed[slot] = true
+                guard let slot = removals.index.slot(of: record), !removals.found[slot] else { return false }
+                removals.found[slot] = true
                 return true
             }
-            guard !removed.contains(false) else {
+            guard !removals.found.contains(false) else {
                 throw StoreCorruption("current[\(currentKey.event.code), \(currentKey.day)]: a state to replace is missing")
             }
         }

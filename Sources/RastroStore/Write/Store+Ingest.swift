@@ -1,3 +1,4 @@
+import RastroPrimitives
 import RastroCore
 
 extension Store {

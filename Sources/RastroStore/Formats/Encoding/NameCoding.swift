@@ -1,3 +1,4 @@
+import RastroPrimitives
 import RastroCore
 
 /// How tracking ids are written one after another: front coding, or — when a name and its predecessor differ only

@@ -1,3 +1,4 @@
+import RastroPrimitives
 import RastroCore
 
 /// The envelope of values that may be stored compressed: a format byte, then the payload raw or as a zstd frame.

@@ -1,3 +1,4 @@
+import RastroPrimitives
 import RastroCore
 
 /// Stored bytes that do not decode: a bug or a damaged file, reported with the database and key when known.

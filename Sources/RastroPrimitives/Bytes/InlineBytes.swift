@@ -1,4 +1,3 @@
-import RastroPrimitives
 
 /// Up to 40 bytes held inline: a hashable, allocation-free key for identifiers.
 ///
@@ -34,7 +33,7 @@ public struct InlineBytes: Hashable, Sendable, Comparable, CustomStringConvertib
     /// Word-sized loads, written without a loop: `copyMemory` is a call to `memmove`, which for these 10–40 byte
     /// identifiers costs more than the copy, and LLVM turns a copying loop back into that call. Identifiers are copied several times per scan.
     @inlinable @inline(__always)
-    static func words(of bytes: UnsafeRawBufferPointer) -> (UInt64, UInt64, UInt64, UInt64, UInt64) {
+    public static func words(of bytes: UnsafeRawBufferPointer) -> (UInt64, UInt64, UInt64, UInt64, UInt64) {
         let count = bytes.count
         guard let base = bytes.baseAddress, count > 0 else { return (0, 0, 0, 0, 0) }
         let full = count >> 3
@@ -48,7 +47,7 @@ public struct InlineBytes: Hashable, Sendable, Comparable, CustomStringConvertib
     /// Up to 7 bytes as the low bytes of a word, the rest zero, laid out as a load from memory would be on the
     /// little-endian machines Rastro builds for.
     @inlinable @inline(__always)
-    static func partialWord(_ start: UnsafeRawPointer, count: Int) -> UInt64 {
+    public static func partialWord(_ start: UnsafeRawPointer, count: Int) -> UInt64 {
         var word: UInt64 = 0
         var shift: UInt64 = 0
         var offset = 0
@@ -69,13 +68,13 @@ public struct InlineBytes: Hashable, Sendable, Comparable, CustomStringConvertib
     }
 
     @inlinable
-    init(words: (UInt64, UInt64, UInt64, UInt64, UInt64), count: UInt8) {
+    public init(words: (UInt64, UInt64, UInt64, UInt64, UInt64), count: UInt8) {
         (w0, w1, w2, w3, w4) = words
         storedCount = count
     }
 
     @inlinable
-    var words: (UInt64, UInt64, UInt64, UInt64, UInt64) { (w0, w1, w2, w3, w4) }
+    public var words: (UInt64, UInt64, UInt64, UInt64, UInt64) { (w0, w1, w2, w3, w4) }
 
     /// Copies a string's UTF-8 (identifiers are ASCII).
     public init(_ text: String) {
