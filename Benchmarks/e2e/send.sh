@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Streaming benchmark: a fresh data directory, a gateway token, rastrod, then `rastro send` of one CSV file.
-# Prints the client's counts and rate, and the CPU both processes used (docs/performance.md §3b).
+# Prints the client's counts and rate, and the CPU both processes used (docs/performance.md §3).
 #
 #   Benchmarks/e2e/send.sh FILE [CONNECTIONS] [BATCH] [WINDOW] [PROTOCOL]
 #

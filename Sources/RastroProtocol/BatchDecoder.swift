@@ -103,7 +103,7 @@ public struct BatchDecoder: Sendable {
                     index += 1
                     continue
                 }
-                // Field by field rather than over an array of (entry, field) pairs, which cost an allocation per scan.
+                // Field by field rather than over an array of (entry, field) pairs, which would allocate per scan.
                 var tooLong: ScanField? = nil
                 if dictionary[messenger] == nil {
                     tooLong = .messenger

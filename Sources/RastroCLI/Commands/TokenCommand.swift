@@ -66,7 +66,7 @@ struct TokenCommand: ParsableCommand {
         @Argument(help: "The token's id (from `rastro token list`).") var id: UInt32
 
         func run() throws {
-            let store = try dataOptions.openForReading()
+            let store = try dataOptions.openForWriting()
             guard let record = try store.revokeToken(id: id, now: nowMilliseconds()) else {
                 throw ValidationError("no token with id \(id)")
             }

@@ -18,8 +18,15 @@ struct DataOptions: ParsableArguments {
         return "./rastro-data"
     }
 
-    /// Opens an existing store for reading.
+    /// Opens an existing store for reading: the environment read-only (`MDB_RDONLY`) and no writer, so a reader never
+    /// creates a database, never takes a write transaction, and never waits for a writer (a `rastrod` stopped
+    /// mid-commit included).
     func openForReading() throws -> Store {
+        try Store(directory: directory, create: false, readOnly: true)
+    }
+
+    /// Opens an existing store to change it (administrative writes: revoking a token).
+    func openForWriting() throws -> Store {
         try Store(directory: directory, create: false, readOnly: false)
     }
 }

@@ -85,8 +85,8 @@ public struct DeltaTable<Key: FastHashable & Comparable, Change> {
     }
 
     /// Two tables' groups seen as one, keys ascending, without copying their changes: the two block workers' changes,
-    /// which the writer merged by copying every change of the commit (on its serial path) before the index work read
-    /// them once. For a key in both, the first table's changes come first.
+    /// which the index work reads once, so copying them on the writer's serial path would be pure cost. For a key in
+    /// both, the first table's changes come first.
     public struct Merged {
         public let first: Grouped
         public let second: Grouped

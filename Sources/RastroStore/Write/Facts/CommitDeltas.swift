@@ -182,8 +182,8 @@ struct CommitDeltas {
 /// (key, bin) pairs, and a change's group (its histogram cell) is the integer shifted right once.
 ///
 /// The bits sit as low as they fit because the radix sort passes only over 11-bit digits whose bits vary: bins take
-/// 12 bits and keys (centre or messenger ids) rarely more than 12, so a change takes 3 passes. With the key at bit
-/// 32, as it first was, a digit straddled bit 32 and the same sort took 4 or 5.
+/// 12 bits and keys (centre or messenger ids) rarely more than 12, so a change takes 3 passes, where a key at bit 32
+/// would leave a digit straddling bit 32 and take 4 or 5.
 enum DurationChange {
     @inline(__always)
     static func pack(key: UInt32, bin: UInt16, isAdd: Bool) -> UInt64 {
