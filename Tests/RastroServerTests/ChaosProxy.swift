@@ -5,6 +5,7 @@ import Synchronization
 /// A TCP proxy that cuts each connection (both ways) after a random number of bytes from the client: what a mobile
 /// network does to a handheld mid-batch.
 final class ChaosProxy: @unchecked Sendable {
+    // @unchecked Sendable: `channel` and `port` are set once in init; `cuts` is atomic.
     let channel: any Channel
     let port: Int
     let cuts = Atomic<Int>(0)
@@ -31,10 +32,12 @@ final class ChaosProxy: @unchecked Sendable {
 
     func close() async { try? await channel.close() }
 
-    final class Handoff: @unchecked Sendable { var value: ChaosProxy? }
+    /// Set once, right after the proxy binds, before any connection can read it.
+    final class Handoff: @unchecked Sendable { var value: ChaosProxy? }  // @unchecked Sendable: written once before use.
 
     /// Copies bytes to the peer; after `limit` bytes it closes both sides.
     final class Forwarder: ChannelInboundHandler, @unchecked Sendable {
+        // @unchecked Sendable: a channel handler runs only on its channel's event loop.
         typealias InboundIn = ByteBuffer
         let peer: any Channel
         var remaining: Int

@@ -10,6 +10,7 @@ import RastroTestSupport
 
 /// A server on ephemeral loopback ports over a temporary data directory.
 final class ServerHarness: @unchecked Sendable {
+    // @unchecked Sendable: every property is a `let` set in init; the test that owns the harness is its only user.
     let directory = TemporaryDirectory()
     let server: RastroServer
     let ports: RastroServer.Ports
@@ -58,6 +59,7 @@ import Glibc
 
 /// A bare TCP connection speaking raw bytes, for protocol tests that must send what a good client never would.
 final class RawConnection: @unchecked Sendable {
+    // @unchecked Sendable: one test task reads and writes it, one call at a time; NIO owns the channel's threads.
     let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
     var iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
     var received: [UInt8] = []

@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// A fresh directory under /tmp for one test, removed when the value is released.
-public final class TemporaryDirectory: @unchecked Sendable {
+public final class TemporaryDirectory: Sendable {
     public let path: String
 
     public init() {
