@@ -68,7 +68,7 @@ final class BinaryConnectionHandler: ReadGate, ChannelInboundHandler, RemovableC
                     state = .ready(
                         token: token, session: hello.session,
                         decoder: BatchDecoder(validator: server.validator, maximumScans: server.limits.scansPerBatch))
-                    server.logger.info("connected", metadata: ["peer": "\(peer)", "channel": "binary", "token": "\(token.id)", "client": "\(hello.client)"])
+                    server.logger.info("connected", metadata: ["peer": "\(peer)", "channel": "binary", "token": "\(token.id)", "client": "\(EscapedText.escaping(hello.client))"])
                     let welcome = Welcome(maximumFrameBytes: server.limits.frameBytes, maximumScansPerBatch: server.limits.scansPerBatch)
                     write(context: context, .welcome, welcome.encode())
                 }

@@ -173,8 +173,10 @@ final class CSVConnectionHandler: ReadGate, ChannelInboundHandler, RemovableChan
         context.close(promise: nil)
     }
 
+    /// Writes answer lines; what they echo of the client's input is escaped (``EscapedText``), so no line can be
+    /// ended or forged by it.
     func answer(context: ChannelHandlerContext, _ lines: [String]) {
-        var text = lines.joined(separator: "\n")
+        var text = lines.map(EscapedText.escaping).joined(separator: "\n")
         text += "\n"
         var buffer = context.channel.allocator.buffer(capacity: text.utf8.count)
         buffer.writeString(text)

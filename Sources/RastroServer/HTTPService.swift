@@ -44,13 +44,21 @@ enum HTTPService {
         json(status, ErrorAnswer(error: message))
     }
 
+    /// The token of an `Authorization: Bearer <token>` header; the scheme is case-insensitive (RFC 9110 §11.1).
+    static func bearerToken(_ authorization: String) -> String? {
+        let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].drop { $0 == " " }
+        return token.isEmpty ? nil : String(token)
+    }
+
     static func postScans(_ request: Request, context: PeerRequestContext, server: ServerContext) async throws -> Response {
         let peer = context.peer
-        guard let authorization = request.headers[.authorization], authorization.hasPrefix("Bearer ") else {
+        guard let authorization = request.headers[.authorization], let bearer = bearerToken(authorization) else {
             return error(.unauthorized, "send the token as Authorization: Bearer <token>")
         }
         let token: TokenRecord
-        switch server.authorize(String(authorization.dropFirst(7)), peer: peer, channel: "http") {
+        switch server.authorize(bearer, peer: peer, channel: "http") {
         case .failure(let refusal):
             return error(refusal.isAnalyst ? .forbidden : .unauthorized, "\(refusal)")
         case .success(let record):

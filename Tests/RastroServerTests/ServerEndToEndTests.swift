@@ -193,6 +193,22 @@ struct ServerEndToEndTests {
         try await harness.stop()
     }
 
+    /// A field's text is echoed in its `ERR` line with line ends and other control bytes escaped, so a client cannot
+    /// be shown a forged answer line.
+    @Test func anEchoedFieldCannotForgeAnAnswerLine() async throws {
+        let harness = try await ServerHarness()
+        let token = try harness.token(.gateway, "gw")
+        let connection = try await RawConnection(port: harness.ports.csv)
+        let text = "AUTH \(token)\n\(StreamFixtures.header)\n"
+            + "GU1,\"picked_up\nOK 999 0 0 0\r\u{1B}[2K\",2026-09-01T10:00:00Z,M,C,D,1,,,\n"
+        try await connection.send(Array(text.utf8))
+        connection.finish()
+        var lines: [String] = []
+        while let line = try await connection.line() { lines.append(line) }
+        #expect(lines == [#"ERR 2 event 'picked_up\nOK 999 0 0 0\r\x1b[2K' is not a known event code"#, "OK 0 0 0 1"])
+        try await harness.stop()
+    }
+
     @Test func theCSVLineProtocolAnswersEachBatchAndClosesAtTheEnd() async throws {
         let harness = try await ServerHarness()
         let token = try harness.token(.gateway, "gw")
@@ -211,6 +227,21 @@ struct ServerEndToEndTests {
         try await refused.send(Array("AUTH rst_nope\n".utf8))
         #expect(try await refused.line() == "ERR 1 token unknown token")
         #expect(try await refused.line() == nil)
+        try await harness.stop()
+    }
+
+    /// The authentication scheme is case-insensitive (`bearer`, `BEARER`); a missing token or another scheme is 401.
+    @Test(arguments: [("bearer", "200"), ("BEARER", "200"), ("Bearer", "200"), ("Basic", "401")])
+    func theBearerSchemeIsCaseInsensitive(scheme: String, status: String) async throws {
+        let harness = try await ServerHarness()
+        let token = try harness.token(.gateway, "gw")
+        let body = "\(StreamFixtures.header)\nGU1,picked_up,2026-09-01T10:00:00Z,M1,BOG-CEN,DEV-1,1,,,\n"
+        let connection = try await RawConnection(port: harness.ports.http)
+        let request = "POST /v1/scans HTTP/1.1\r\nHost: localhost\r\nAuthorization: \(scheme) \(token)\r\n"
+            + "Content-Type: text/csv\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+        try await connection.send(Array(request.utf8))
+        let statusLine = try await connection.line() ?? ""
+        #expect(statusLine.hasPrefix("HTTP/1.1 \(status)"))
         try await harness.stop()
     }
 

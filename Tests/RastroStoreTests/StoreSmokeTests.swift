@@ -309,3 +309,26 @@ struct ItemCacheTests {
         #expect(Set(keys.map(\.ordinal)).count == names.count)
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A data directory holds proof of delivery and token hashes: only its owner may read it.
+@Suite struct DataDirectoryPermissionTests {
+    static func mode(_ path: String) -> mode_t {
+        var status = stat()
+        precondition(stat(path, &status) == 0, "no \(path)")
+        return status.st_mode & 0o777
+    }
+
+    @Test func aNewDataDirectoryIsTheOwnersAlone() throws {
+        let directory = TemporaryDirectory()
+        let data = directory.path + "/new/data"
+        _ = try Store(directory: data)
+        #expect(Self.mode(directory.path + "/new") == 0o700)
+        #expect(Self.mode(data) == 0o700)
+        #expect(Self.mode(data + "/data.mdb") == 0o600)
+        #expect(Self.mode(data + "/lock.mdb") == 0o600)
+    }
+}

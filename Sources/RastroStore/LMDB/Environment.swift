@@ -52,7 +52,7 @@ public final class Environment: @unchecked Sendable {
             // MDB_NORDAHEAD: reads are random block lookups; read-ahead only pollutes the page cache.
             var flags = UInt32(MDB_NOTLS | MDB_NORDAHEAD)
             if readOnly { flags |= UInt32(MDB_RDONLY) }
-            try check(mdb_env_open(environment, path, flags, 0o644), "mdb_env_open(\(path))")
+            try check(mdb_env_open(environment, path, flags, 0o600), "mdb_env_open(\(path))")
         } catch {
             mdb_env_close(environment)
             throw error

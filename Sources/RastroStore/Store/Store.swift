@@ -104,7 +104,7 @@ public final class Store: Sendable {
         var partial = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
             partial += "/" + component
-            if mkdir(partial, 0o755) != 0 && errno != EEXIST {
+            if mkdir(partial, 0o700) != 0 && errno != EEXIST {
                 throw StoreError("cannot create \(partial): \(String(cString: strerror(errno)))")
             }
         }
