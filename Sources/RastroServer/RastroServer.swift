@@ -23,11 +23,14 @@ public final class RastroServer: Sendable {
     let context: ServerContext
     let group: ServiceGroup
     let readiness = Readiness()
+    /// Held while this server exists: a second rastrod on the same directory is refused.
+    let directoryLock: DirectoryLock
 
     public init(configuration: ServerConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
         let store = try Store(directory: configuration.dataDirectory)
+        directoryLock = try DirectoryLock(directory: configuration.dataDirectory)
         let metrics = ServerMetrics()
         let removed = try store.pruneReplays(before: serverMilliseconds() - Int64(configuration.limits.replayHours) * 3_600_000)
         if removed > 0 { logger.info("pruned old batch answers", metadata: ["count": "\(removed)"]) }

@@ -1,5 +1,6 @@
 import RastroPrimitives
 import Foundation
+import Logging
 import NIOCore
 import RastroAccess
 import RastroClient
@@ -10,6 +11,10 @@ import RastroStore
 import RastroTestSupport
 import Synchronization
 import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @Suite("rastrod end to end", .serialized)
 struct ServerEndToEndTests {
@@ -228,6 +233,28 @@ struct ServerEndToEndTests {
         #expect(try await refused.line() == "ERR 1 token unknown token")
         #expect(try await refused.line() == nil)
         try await harness.stop()
+    }
+
+    /// A second server on the same data directory is refused, naming the first one's pid; the lock goes with the
+    /// server that held it.
+    @Test func aSecondServerOnTheSameDirectoryIsRefused() async throws {
+        let harness = try await ServerHarness()
+        var configuration = ServerConfiguration(dataDirectory: harness.directory.path)
+        configuration.binaryPort = 0
+        configuration.csvPort = 0
+        configuration.httpPort = 0
+        #expect {
+            _ = try RastroServer(configuration: configuration, logger: Logger(label: "test"))
+        } throws: { error in
+            "\(error)".contains("another rastrod is serving \(harness.directory.path) (pid \(getpid()))")
+        }
+        try await harness.stop()
+        let other = TemporaryDirectory()
+        var lock: DirectoryLock? = try DirectoryLock(directory: other.path)
+        #expect(throws: DirectoryLock.Held.self) { _ = try DirectoryLock(directory: other.path) }
+        lock = nil
+        _ = lock
+        _ = try DirectoryLock(directory: other.path)
     }
 
     /// The authentication scheme is case-insensitive (`bearer`, `BEARER`); a missing token or another scheme is 401.
