@@ -40,8 +40,21 @@ enum HTTPService {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
+    /// An error answer: an RFC 9457 problem document (`application/problem+json`) whose `detail` says what was wrong.
     static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
-        json(status, ErrorAnswer(error: message))
+        var response = json(status, Problem(title: status.reasonPhrase, status: status.code, detail: message))
+        response.headers[.contentType] = "application/problem+json"
+        return response
+    }
+
+    /// Media types `POST /v1/scans` takes: CSV text (a request without a type is taken as CSV).
+    static let csvMediaTypes: Set<String> = ["text/csv", "text/plain", "application/csv"]
+
+    /// Whether a `Content-Type` value names CSV text, parameters (`; charset=utf-8`) aside.
+    static func isCSV(_ contentType: String?) -> Bool {
+        guard let contentType else { return true }
+        let mediaType = contentType.split(separator: ";", maxSplits: 1)[0].trimmingCharacters(in: .whitespaces).lowercased()
+        return csvMediaTypes.contains(mediaType)
     }
 
     /// The token of an `Authorization: Bearer <token>` header; the scheme is case-insensitive (RFC 9110 §11.1).
@@ -65,12 +78,20 @@ enum HTTPService {
             token = record
         }
         guard !server.connections.isDraining else { return error(.serviceUnavailable, "the server is shutting down") }
+        guard isCSV(request.headers[.contentType]) else {
+            return error(
+                .unsupportedMediaType,
+                "the body must be CSV (Content-Type: text/csv), not \(request.headers[.contentType] ?? "")")
+        }
         var request = request
         let body: ByteBuffer
         do {
             body = try await request.collectBody(upTo: server.limits.httpBodyBytes)
         } catch {
             return self.error(.contentTooLarge, "the body is larger than \(server.limits.httpBodyBytes) bytes")
+        }
+        guard body.readableBytes > 0 else {
+            return error(.badRequest, "the body is empty: send a CSV header line and rows")
         }
         server.metrics.bytesIn.increment(by: body.readableBytes)
         // Parse the whole body into batches, then commit them; every row's fate is in the answer.
@@ -131,9 +152,12 @@ struct ScansAnswer: Encodable {
     }
 }
 
-/// Every error answer: `{"error": "…"}`.
-struct ErrorAnswer: Encodable {
-    var error: String
+/// Every error answer, as RFC 9457 describes: `type` is `about:blank`, so `title` is the status's reason phrase.
+struct Problem: Encodable {
+    var type = "about:blank"
+    var title: String
+    var status: Int
+    var detail: String
 }
 
 /// Hummingbird's request context plus the peer's address, for the audit trail.

@@ -257,6 +257,27 @@ struct ServerEndToEndTests {
         _ = try DirectoryLock(directory: other.path)
     }
 
+    /// A body that is not CSV is 415, an empty one 400, each as a problem document naming what was wrong.
+    @Test(arguments: [
+        ("application/json", "{}", "415", "the body must be CSV"),
+        ("text/csv", "", "400", "the body is empty"),
+    ])
+    func badBodiesAnswerWithAProblemDocument(type: String, body: String, status: String, detail: String) async throws {
+        let harness = try await ServerHarness()
+        let token = try harness.token(.gateway, "gw")
+        let connection = try await RawConnection(port: harness.ports.http)
+        let request = "POST /v1/scans HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(token)\r\n"
+            + "Content-Type: \(type)\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+        try await connection.send(Array(request.utf8))
+        var lines: [String] = []
+        while let line = try await connection.line() { lines.append(line) }
+        #expect(lines.first?.hasPrefix("HTTP/1.1 \(status)") == true)
+        #expect(lines.contains { $0.lowercased().hasPrefix("content-type: application/problem+json") })
+        #expect(lines.contains { $0.contains("\"status\":\(status)") && $0.contains(detail) && $0.contains("\"type\":\"about:blank\"") })
+        #expect(try harness.server.store.counters().accepted == 0)
+        try await harness.stop()
+    }
+
     /// The authentication scheme is case-insensitive (`bearer`, `BEARER`); a missing token or another scheme is 401.
     @Test(arguments: [("bearer", "200"), ("BEARER", "200"), ("Bearer", "200"), ("Basic", "401")])
     func theBearerSchemeIsCaseInsensitive(scheme: String, status: String) async throws {
