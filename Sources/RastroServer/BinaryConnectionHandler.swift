@@ -125,7 +125,8 @@ final class BinaryConnectionHandler: ReadGate, ChannelInboundHandler, RemovableC
         case .success(.stored(_, nil)):
             preconditionFailure("binary batches always store their answer")
         case .failure(let error):
-            fail(context: context, ProtocolError(error is WriterStopped ? .shuttingDown : .internalError, "\(error)"))
+            let code: ProtocolErrorCode = error is WriterStopped ? .shuttingDown : error is TokenRevoked ? .unauthorized : .internalError
+            fail(context: context, ProtocolError(code, "\(error)"))
             return
         }
         if closeWhenIdle && inFlight == 0 {

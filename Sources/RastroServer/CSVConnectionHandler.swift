@@ -124,6 +124,12 @@ final class CSVConnectionHandler: ReadGate, ChannelInboundHandler, RemovableChan
 
     func acknowledge(context: ChannelHandlerContext, _ result: Result<SubmissionAnswer, any Error>) {
         inFlight -= 1
+        if case .failure(let revoked as TokenRevoked) = result {
+            answer(context: context, ["ERR 0 token \(revoked)"])
+            closing = true
+            context.close(promise: nil)
+            return
+        }
         guard case .success(.stored(let outcome, _)) = result else {
             answer(context: context, ["ERR 0 row the batch was not stored: \(result)"])
             closing = true

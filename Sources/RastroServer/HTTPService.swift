@@ -119,6 +119,7 @@ enum HTTPService {
             let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<SubmissionAnswer, any Error>, Never>) in
                 server.submit(batch, early: early, token: token, peer: peer, channel: .http) { continuation.resume(returning: $0) }
             }
+            if case .failure(let revoked as TokenRevoked) = result { return error(.unauthorized, "\(revoked)") }
             guard case .success(.stored(let outcome, _)) = result else {
                 return error(.serviceUnavailable, "the batch was not stored: \(result)")
             }

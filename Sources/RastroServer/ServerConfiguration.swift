@@ -27,6 +27,10 @@ public struct ServerLimits: Sendable, Equatable {
     public var httpBodyBytes = 64 << 20
     /// How long the answers to committed batches are kept for resends.
     public var replayHours = 168
+    /// How stale the server's view of revoked tokens may get: an open connection whose token is revoked (by `rastro
+    /// token revoke`, another process) has its next batch refused within this long. Re-reading the small `tokens`
+    /// database more often buys nothing a person revoking a token would notice.
+    public var revocationCheckMilliseconds = 1_000
 
     public init() {}
 }

@@ -14,6 +14,8 @@ final class ServerContext: Sendable {
     let connections: ConnectionRegistry
     /// The validator the data directory's catalogs configure.
     let validator: ScanValidator
+    /// Revocations, so that a connection's token is checked again at each batch.
+    let revokedTokens: RevokedTokens
 
     init(store: Store, writer: GroupCommitWriter, limits: ServerLimits, metrics: ServerMetrics, logger: Logger, validator: ScanValidator) {
         self.store = store
@@ -23,6 +25,7 @@ final class ServerContext: Sendable {
         self.logger = logger
         self.validator = validator
         connections = ConnectionRegistry(maximum: limits.connections, metrics: metrics)
+        revokedTokens = RevokedTokens(store: store, intervalMilliseconds: limits.revocationCheckMilliseconds)
     }
 
     /// Checks a token before anything else a peer sent is parsed; refusals are audited (never with the token).

@@ -81,7 +81,7 @@ enum SubmissionChannel: String, Sendable {
 
 extension ServerContext {
     /// The one path from every listener to the writer. The handlers decode requests and encode answers; everything in
-    /// between is here: the device check, the metrics, the audit record, the replay key, and mapping the store's
+    /// between is here: the token checked again against revocations, the device check, the metrics, the audit record, the replay key, and mapping the store's
     /// problems back to the frame index or line each scan came from.
     ///
     /// `early` holds what the decoder refused, by source; `replay`, for a protocol whose clients resend, stores the
@@ -91,6 +91,16 @@ extension ServerContext {
         replay: (key: ReplayKey, encode: @Sendable (SubmissionOutcome) -> [UInt8])? = nil,
         completion: @escaping @Sendable (Result<SubmissionAnswer, any Error>) -> Void
     ) {
+        if revokedTokens.isRevoked(token.id) {
+            metrics.refused.increment()
+            logger.warning("refused", metadata: ["peer": "\(peer)", "channel": "\(channel.rawValue)", "reason": "revoked"])
+            writer.audit(
+                AuditRecord(
+                    time: serverMilliseconds(), kind: .refused, token: token.id, source: peer, channel: channel.rawValue,
+                    detail: "revoked while connected"))
+            completion(.failure(TokenRevoked(id: token.id)))
+            return
+        }
         var batch = batch
         var early = early
         early += refuseOtherDevices(token, in: &batch)

@@ -198,6 +198,48 @@ struct ServerEndToEndTests {
         try await harness.stop()
     }
 
+    /// A token revoked while its connection is open stops being honoured at the next batch, on the binary and the CSV
+    /// port: the batch is refused and not stored, and the connection is closed with an error.
+    @Test func revocationBitesAnOpenConnection() async throws {
+        var limits = ServerLimits()
+        limits.revocationCheckMilliseconds = 0
+        let harness = try await ServerHarness(limits: limits)
+        let store = harness.server.store
+        let t: Int64 = 1_788_274_800_000  // 2026-09-01, before the server's clock.
+
+        let binary = try TokenVault.create(kind: .gateway, subject: "gw-binary", store: store, now: 0)
+        let connection = try await RawConnection(port: harness.ports.binary)
+        #expect(try await connection.handshake(token: binary.token)?.0 == .welcome)
+        var encoder = BatchEncoder()  // One per connection: later batches refer to identifiers sent before.
+        func send(_ number: UInt64, _ trackingID: String) async throws {
+            var batch = ScanBatch()
+            batch.append(trackingID: trackingID, event: .pickedUp, scannedAt: t, messenger: "M", workCenter: "C", device: "HH-1", seq: number)
+            let writer = ByteWriter()
+            encoder.encode(batch, 0..<1, number: number, into: writer)
+            try await connection.send(.batch, writer.bytes)
+        }
+        try await send(1, "GU1")
+        #expect(try await connection.frame()?.0 == .ack)
+        _ = try store.revokeToken(id: binary.id, now: 1)
+        try await send(2, "GU2")
+        let (type, payload) = try #require(try await connection.frame())
+        #expect(type == .error)
+        let refusal = try payload.withUnsafeBytes { try ErrorFrame.decode($0) }
+        #expect(refusal.code == .unauthorized, "\(refusal)")
+        #expect(try store.read { try $0.trace("GU2") } == nil)
+
+        let csv = try TokenVault.create(kind: .gateway, subject: "gw-csv", store: store, now: 0)
+        let lines = try await RawConnection(port: harness.ports.csv)
+        try await lines.send(Array("AUTH \(csv.token)\n\(StreamFixtures.header)\nGU3,picked_up,2026-09-01T10:00:00Z,M,C,HH-2,1,,,\n".utf8))
+        #expect(try await lines.line() == "OK 1 0 0 0")
+        _ = try store.revokeToken(id: csv.id, now: 1)
+        try await lines.send(Array("GU4,picked_up,2026-09-01T10:00:00Z,M,C,HH-2,2,,,\n".utf8))
+        #expect(try await lines.line() == "ERR 0 token token \(csv.id) was revoked")
+        #expect(try await lines.line() == nil)
+        #expect(try store.read { try $0.trace("GU4") } == nil)
+        try await harness.stop()
+    }
+
     /// A field's text is echoed in its `ERR` line with line ends and other control bytes escaped, so a client cannot
     /// be shown a forged answer line.
     @Test func anEchoedFieldCannotForgeAnAnswerLine() async throws {
