@@ -53,11 +53,12 @@ public final class CSVFileSource {
 
     /// Reads up to `maximumScans` scans into `batch`; returns `false` once the file is exhausted and nothing was read.
     public func next(
-        maximumScans: Int, receivedAt: Int64, into batch: inout ScanBatch, rejects: inout [CSVRejection]
+        maximumScans: Int, maximumRejects: Int = .max, receivedAt: Int64, into batch: inout ScanBatch,
+        rejects: inout [CSVRejection]
     ) throws(CSVFileError) -> Bool {
         let startScans = batch.count
         let startRejects = rejects.count
-        while batch.count - startScans < maximumScans {
+        while batch.count - startScans < maximumScans && rejects.count - startRejects < maximumRejects {
             if consumed == filled || (!endOfFile && filled - consumed < buffer.count / 2) {
                 try refill()
             }
@@ -65,7 +66,7 @@ public final class CSVFileSource {
             let window = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[consumed..<filled])
             let used = try reader.read(
                 window, isFinal: endOfFile, receivedAt: receivedAt, maximumScans: maximumScans - (batch.count - startScans),
-                into: &batch, rejects: &rejects)
+                maximumRejects: maximumRejects - (rejects.count - startRejects), into: &batch, rejects: &rejects)
             consumed += used
             if used == 0 && !endOfFile { try refill() } else if used == 0 { break }
         }

@@ -68,7 +68,7 @@ public final class CSVScanReader {
     /// end is complete).
     public func read(
         _ chunk: UnsafeRawBufferPointer, isFinal: Bool, receivedAt: Int64, maximumScans: Int,
-        into batch: inout ScanBatch, rejects: inout [CSVRejection]
+        maximumRejects: Int = .max, into batch: inout ScanBatch, rejects: inout [CSVRejection]
     ) throws(CSVFileError) -> Int {
         guard let base = chunk.baseAddress, chunk.count > 0 else { return 0 }
         let count = chunk.count
@@ -83,7 +83,8 @@ public final class CSVScanReader {
             startOfStream = false
         }
         let target = maximumScans > Int.max - batch.count ? Int.max : batch.count + maximumScans
-        while position < count && batch.count < target {
+        let rejectTarget = maximumRejects > Int.max - rejects.count ? Int.max : rejects.count + maximumRejects
+        while position < count && batch.count < target && rejects.count < rejectTarget {
             if skippingLongRecord {
                 guard let lineEnd = findByte(UInt8(ascii: "\n"), base, from: position, to: count) else { return count }
                 line += 1

@@ -25,12 +25,15 @@ public struct Importer: Sendable {
     public let batchSize: Int
     /// The parsing thread's nice value (``defaultParserNice``; 0 leaves it at the writer's priority).
     public let parserNice: Int32
+    /// Rows a batch may carry rejected at most: a batch also ends here, so that a file of bad rows is read in
+    /// bounded steps like a file of good ones (``defaultRejectsPerBatch``).
+    public let rejectsPerBatch: Int
     /// Called on the calling thread after each commit: rows read so far, bytes read and the file's size when known.
     public let progress: @Sendable (_ rows: Int, _ bytesRead: Int, _ size: Int?) -> Void
 
     public init(
         store: Store, validator: ScanValidator, batchSize: Int = Limits.default.scansPerCommit,
-        parserNice: Int32 = Importer.defaultParserNice,
+        parserNice: Int32 = Importer.defaultParserNice, rejectsPerBatch: Int = Importer.defaultRejectsPerBatch,
         progress: @escaping @Sendable (_ rows: Int, _ bytesRead: Int, _ size: Int?) -> Void = { _, _, _ in }
     ) {
         precondition(batchSize > 0, "a commit holds at least one scan")
@@ -39,6 +42,8 @@ public struct Importer: Sendable {
         self.validator = validator
         self.batchSize = batchSize
         self.parserNice = parserNice
+        precondition(rejectsPerBatch > 0, "a batch holds at least one rejected row")
+        self.rejectsPerBatch = rejectsPerBatch
         self.progress = progress
     }
 
@@ -51,6 +56,10 @@ public struct Importer: Sendable {
     /// The first batch is small, so that the writer starts after a few milliseconds of parsing rather than after a
     /// whole batch's.
     public static let firstBatchScans = 65_536
+
+    /// Rejected rows per batch at most: each keeps its record's text (up to ``Limits/csvRecordBytes``), so this bounds
+    /// a batch of bad rows to a few tens of megabytes, about what a batch of good scans takes.
+    public static let defaultRejectsPerBatch = 65_536
 
     /// What one file gave.
     public struct Result: Sendable {
@@ -92,7 +101,9 @@ public struct Importer: Sendable {
                     first = false
                     var batch = ScanBatch(reservingScans: scans)
                     var rejects: [CSVRejection] = []
-                    let more = try source.next(maximumScans: scans, receivedAt: nowMilliseconds(), into: &batch, rejects: &rejects)
+                    let more = try source.next(
+                        maximumScans: scans, maximumRejects: rejectsPerBatch, receivedAt: nowMilliseconds(), into: &batch,
+                        rejects: &rejects)
                     if batch.isEmpty && rejects.isEmpty && !more { break }
                     guard queue.push(.parsed(Parsed(batch: batch, rejects: rejects, bytesRead: source.bytesRead, size: source.size)))
                     else { return }

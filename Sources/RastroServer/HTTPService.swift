@@ -114,7 +114,7 @@ enum HTTPService {
         } catch let failure as CSVFileError {
             return error(.badRequest, "line \(failure.line): \(failure.message)")
         }
-        var answer = ScansAnswer()
+        var answer = ScansAnswer(maximumErrors: server.limits.answerErrors)
         for (batch, early) in batches {
             let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<SubmissionAnswer, any Error>, Never>) in
                 server.submit(batch, early: early, token: token, peer: peer, channel: .http) { continuation.resume(returning: $0) }
@@ -130,7 +130,8 @@ enum HTTPService {
     }
 }
 
-/// The answer to `POST /v1/scans`: counts over every row of the body, and each refused row's line, field and reason.
+/// The answer to `POST /v1/scans`: counts over every row of the body, and each refused row's line, field and reason,
+/// up to ``ServerLimits/answerErrors`` of them.
 struct ScansAnswer: Encodable {
     struct RowError: Encodable {
         var line: Int
@@ -143,13 +144,30 @@ struct ScansAnswer: Encodable {
     var conflicts = 0
     var rejected = 0
     var errors: [RowError] = []
+    /// Refused rows beyond the first ``ServerLimits/answerErrors``, counted but not listed.
+    var errorsOmitted = 0
+    let maximumErrors: Int
 
+    enum CodingKeys: String, CodingKey {
+        case accepted, duplicates, conflicts, rejected, errors
+        case errorsOmitted = "errors_omitted"
+    }
+
+    init(maximumErrors: Int) { self.maximumErrors = maximumErrors }
+
+    /// Adds a batch's outcome; batches come in line order, so the rows listed are the first ones.
     mutating func add(_ outcome: SubmissionOutcome) {
         accepted += outcome.accepted
         duplicates += outcome.duplicates
         conflicts += outcome.conflicts
         rejected += outcome.rejected
-        errors += outcome.problems.map { RowError(line: $0.source, field: $0.fieldName, reason: $0.text) }
+        for problem in outcome.problems {
+            guard errors.count < maximumErrors else {
+                errorsOmitted += 1
+                continue
+            }
+            errors.append(RowError(line: problem.source, field: problem.fieldName, reason: problem.text))
+        }
     }
 }
 

@@ -25,6 +25,9 @@ public struct ServerLimits: Sendable, Equatable {
     public var queuedScans = 600_000
     /// Largest HTTP request body, in bytes.
     public var httpBodyBytes = 64 << 20
+    /// Refused rows an HTTP answer lists at most (the first, by line); the answer says how many more there were. A
+    /// body of bad rows would otherwise make an answer several times its own size.
+    public var answerErrors = 1_000
     /// How long the answers to committed batches are kept for resends.
     public var replayHours = 168
     /// How stale the server's view of revoked tokens may get: an open connection whose token is revoked (by `rastro

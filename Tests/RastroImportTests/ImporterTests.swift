@@ -29,6 +29,24 @@ import Testing
         #expect(progressCalls.withLock { $0 } >= 5)
     }
 
+    /// A file of bad rows is read in bounded steps: no batch carries more than `rejectsPerBatch` rejections, and every
+    /// row still lands (rejected with its line, or accepted).
+    @Test func rejectedRowsComeInBoundedBatches() throws {
+        let directory = TemporaryDirectory()
+        let file = directory.path + "/bad.csv"
+        let bad = (0..<1_000).map { "GU\($0),picked_up,not-a-time,M1,BOG-CEN,DEV-X,\($0),,," }
+        let good = (0..<10).map { "GV\($0),picked_up,2026-09-01T10:00:00Z,M1,BOG-CEN,DEV-Y,\($0),,," }
+        try ([StreamFixtures.header] + bad + good).joined(separator: "\n").appending("\n").write(to: file)
+        let store = try Store(directory: directory.path + "/data")
+        let importer = Importer(store: store, validator: try store.validator(), rejectsPerBatch: 100)
+        var calls: [Int] = []
+        let result = try importer.importFile(file) { calls.append($0.count) }
+        #expect(calls.allSatisfy { $0 <= 100 })
+        #expect(calls.reduce(0, +) == 1_000 && result.csvRejected == 1_000)
+        #expect(calls.count >= 10)
+        #expect(result.report.accepted == 10)
+    }
+
     /// A file that cannot be opened is an error naming it, and nothing is stored.
     @Test func aMissingFileIsAnErrorNamingIt() throws {
         let directory = TemporaryDirectory()

@@ -299,6 +299,31 @@ struct ServerEndToEndTests {
         _ = try DirectoryLock(directory: other.path)
     }
 
+    /// An answer lists at most `answerErrors` refused rows, the first by line, and counts the rest: a body of bad
+    /// rows cannot make an answer larger than itself.
+    @Test func anAnswerListsABoundedNumberOfErrors() async throws {
+        var limits = ServerLimits()
+        limits.answerErrors = 100
+        let harness = try await ServerHarness(limits: limits)
+        let token = try harness.token(.gateway, "gw")
+        let rows = (0..<250).map { "GU\($0),picked_up,not-a-time,M1,BOG-CEN,DEV-1,\($0),,," }
+        let body = ([StreamFixtures.header] + rows + ["GV1,picked_up,2026-09-01T10:00:00Z,M1,BOG-CEN,DEV-2,1,,,"])
+            .joined(separator: "\n") + "\n"
+        let connection = try await RawConnection(port: harness.ports.http)
+        let request = "POST /v1/scans HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(token)\r\n"
+            + "Content-Type: text/csv\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+        try await connection.send(Array(request.utf8))
+        var lines: [String] = []
+        while let line = try await connection.line() { lines.append(line) }
+        let json = try #require(lines.last { $0.hasPrefix("{") })
+        let answer = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let errors = try #require(answer["errors"] as? [[String: Any]])
+        #expect(answer["accepted"] as? Int == 1 && answer["rejected"] as? Int == 250)
+        #expect(errors.count == 100 && answer["errors_omitted"] as? Int == 150)
+        #expect(errors.compactMap { $0["line"] as? Int } == Array(2...101))
+        try await harness.stop()
+    }
+
     /// A body that is not CSV is 415, an empty one 400, each as a problem document naming what was wrong.
     @Test(arguments: [
         ("application/json", "{}", "415", "the body must be CSV"),

@@ -50,8 +50,15 @@ struct ImportCommand: ParsableCommand {
     func run() throws {
         let store = try Store(directory: dataOptions.directory, timeZone: timezone)
         let validator = try store.validator()
+        // Rejected rows are written as each commit reports them, so that memory stays bounded by one batch's
+        // rejections however many rows a file has wrong.
+        let rejectsFile = try rejects.map { try OutputFile($0) }
+        defer { rejectsFile?.close() }
         var rejectsOutput: [UInt8] = []
-        if rejects != nil { CSVWriter.appendRow(["file", "line", "field", "reason", "record"], to: &rejectsOutput) }
+        if let rejectsFile {
+            CSVWriter.appendRow(["file", "line", "field", "reason", "record"], to: &rejectsOutput)
+            rejectsFile.write(rejectsOutput)
+        }
         var totals = IngestReport()
         var csvRejected = 0
         let started = monotonicSeconds()
@@ -63,8 +70,10 @@ struct ImportCommand: ParsableCommand {
             let result: Importer.Result
             do {
                 result = try importer.importFile(file) { rows in
-                    guard rejects != nil else { return }
+                    guard let rejectsFile, !rows.isEmpty else { return }
+                    rejectsOutput.removeAll(keepingCapacity: true)
                     for row in rows { CSVWriter.appendRow(row, to: &rejectsOutput) }
+                    rejectsFile.write(rejectsOutput)
                 }
             } catch let error as ImportError {
                 throw ValidationError(error.message)
@@ -82,7 +91,6 @@ struct ImportCommand: ParsableCommand {
             }
         }
         progress.finish()
-        if let rejects { try writeFile(rejects, rejectsOutput) }
         let seconds = max(monotonicSeconds() - started, 1e-9)
         let rows = totals.accepted + totals.duplicates + totals.conflicts + totals.rejected + csvRejected
         Console.out(
