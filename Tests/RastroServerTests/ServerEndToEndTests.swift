@@ -309,12 +309,7 @@ struct ServerEndToEndTests {
         let rows = (0..<250).map { "GU\($0),picked_up,not-a-time,M1,BOG-CEN,DEV-1,\($0),,," }
         let body = ([StreamFixtures.header] + rows + ["GV1,picked_up,2026-09-01T10:00:00Z,M1,BOG-CEN,DEV-2,1,,,"])
             .joined(separator: "\n") + "\n"
-        let connection = try await RawConnection(port: harness.ports.http)
-        let request = "POST /v1/scans HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(token)\r\n"
-            + "Content-Type: text/csv\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
-        try await connection.send(Array(request.utf8))
-        var lines: [String] = []
-        while let line = try await connection.line() { lines.append(line) }
+        let lines = try await RawConnection.post(port: harness.ports.http, authorization: "Bearer \(token)", body: body)
         let json = try #require(lines.last { $0.hasPrefix("{") })
         let answer = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         let errors = try #require(answer["errors"] as? [[String: Any]])
@@ -332,12 +327,8 @@ struct ServerEndToEndTests {
     func badBodiesAnswerWithAProblemDocument(type: String, body: String, status: String, detail: String) async throws {
         let harness = try await ServerHarness()
         let token = try harness.token(.gateway, "gw")
-        let connection = try await RawConnection(port: harness.ports.http)
-        let request = "POST /v1/scans HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(token)\r\n"
-            + "Content-Type: \(type)\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
-        try await connection.send(Array(request.utf8))
-        var lines: [String] = []
-        while let line = try await connection.line() { lines.append(line) }
+        let lines = try await RawConnection.post(
+            port: harness.ports.http, authorization: "Bearer \(token)", contentType: type, body: body)
         #expect(lines.first?.hasPrefix("HTTP/1.1 \(status)") == true)
         #expect(lines.contains { $0.lowercased().hasPrefix("content-type: application/problem+json") })
         #expect(lines.contains { $0.contains("\"status\":\(status)") && $0.contains(detail) && $0.contains("\"type\":\"about:blank\"") })
@@ -351,12 +342,8 @@ struct ServerEndToEndTests {
         let harness = try await ServerHarness()
         let token = try harness.token(.gateway, "gw")
         let body = "\(StreamFixtures.header)\nGU1,picked_up,2026-09-01T10:00:00Z,M1,BOG-CEN,DEV-1,1,,,\n"
-        let connection = try await RawConnection(port: harness.ports.http)
-        let request = "POST /v1/scans HTTP/1.1\r\nHost: localhost\r\nAuthorization: \(scheme) \(token)\r\n"
-            + "Content-Type: text/csv\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
-        try await connection.send(Array(request.utf8))
-        let statusLine = try await connection.line() ?? ""
-        #expect(statusLine.hasPrefix("HTTP/1.1 \(status)"))
+        let lines = try await RawConnection.post(port: harness.ports.http, authorization: "\(scheme) \(token)", body: body)
+        #expect(lines.first?.hasPrefix("HTTP/1.1 \(status)") == true)
         try await harness.stop()
     }
 

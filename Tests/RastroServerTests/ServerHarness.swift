@@ -106,6 +106,17 @@ final class RawConnection: @unchecked Sendable {
     }
 
     /// Hello and welcome with a token.
+    /// Sends one `POST /v1/scans` over a new connection and returns every line of the answer, status line first.
+    static func post(port: Int, authorization: String, contentType: String = "text/csv", body: String) async throws -> [String] {
+        let connection = try await RawConnection(port: port)
+        let request = "POST /v1/scans HTTP/1.1\r\nHost: localhost\r\nAuthorization: \(authorization)\r\n"
+            + "Content-Type: \(contentType)\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+        try await connection.send(Array(request.utf8))
+        var lines: [String] = []
+        while let line = try await connection.line() { lines.append(line) }
+        return lines
+    }
+
     func handshake(token: String, session: UInt64 = 1) async throws -> (FrameType, [UInt8])? {
         try await send(.hello, Hello(session: session, token: token, client: "test").encode())
         return try await frame()
