@@ -1,7 +1,7 @@
-import RastroPrimitives
 import NIOCore
 import NIOPosix
 import RastroCore
+import RastroPrimitives
 import RastroProtocol
 
 /// One handheld-like binary connection: a session that survives reconnections, a window of batches in flight, and

@@ -1,5 +1,5 @@
-import RastroPrimitives
 import RastroCore
+import RastroPrimitives
 
 /// The outcome of one batch, sent once its accepted scans are durably committed (server → client),
 /// docs/protocol.md §5:

@@ -1,5 +1,5 @@
-import RastroPrimitives
 import RastroCore
+import RastroPrimitives
 
 /// Reads `batch` frames (server side) into validated scans, with the connection's dictionary.
 ///

@@ -1,5 +1,5 @@
-import RastroPrimitives
 import RastroCore
+import RastroPrimitives
 
 /// Writes `batch` frames (client side), docs/protocol.md §4:
 ///

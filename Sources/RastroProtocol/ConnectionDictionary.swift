@@ -1,5 +1,5 @@
-import RastroPrimitives
 import RastroCore
+import RastroPrimitives
 
 /// The strings a connection has already sent (messengers, work centres, devices, reasons), by index.
 ///

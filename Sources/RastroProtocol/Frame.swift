@@ -1,5 +1,5 @@
-import RastroPrimitives
 import RastroCore
+import RastroPrimitives
 
 /// Framing of the binary protocol (docs/protocol.md §2):
 ///

@@ -1,5 +1,5 @@
-import RastroPrimitives
 import RastroCore
+import RastroPrimitives
 
 /// The first frame of a connection (client → server), docs/protocol.md §3.1:
 ///

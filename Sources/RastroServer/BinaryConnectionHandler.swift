@@ -1,7 +1,7 @@
-import RastroPrimitives
 import Logging
 import NIOCore
 import RastroCore
+import RastroPrimitives
 import RastroProtocol
 import RastroStore
 

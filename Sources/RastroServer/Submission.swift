@@ -1,6 +1,6 @@
-import RastroPrimitives
 import RastroCSV
 import RastroCore
+import RastroPrimitives
 import RastroProtocol
 import RastroStore
 

@@ -1,5 +1,5 @@
-import Synchronization
 import RastroPrimitives
+import Synchronization
 import Testing
 
 @testable import RastroCLI

@@ -1,5 +1,5 @@
-import RastroPrimitives
 import RastroCore
+import RastroPrimitives
 import Testing
 
 @Suite("Inline bytes")

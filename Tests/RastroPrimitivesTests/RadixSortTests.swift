@@ -1,5 +1,5 @@
-import Testing
 import RastroPrimitives
+import Testing
 
 @Suite("Radix sort")
 struct RadixSortTests {

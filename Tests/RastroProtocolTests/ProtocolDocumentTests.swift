@@ -1,6 +1,6 @@
-import RastroPrimitives
 import Foundation
 import RastroCore
+import RastroPrimitives
 import RastroProtocol
 import Testing
 

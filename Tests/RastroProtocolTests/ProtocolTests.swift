@@ -1,5 +1,5 @@
-import RastroPrimitives
 import RastroCore
+import RastroPrimitives
 import RastroProtocol
 import RastroTestSupport
 import Testing

@@ -1,10 +1,10 @@
-import RastroPrimitives
 import Foundation
 import Logging
 import NIOCore
 import RastroAccess
 import RastroClient
 import RastroCore
+import RastroPrimitives
 import RastroProtocol
 import RastroServer
 import RastroStore

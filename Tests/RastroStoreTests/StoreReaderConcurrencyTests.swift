@@ -1,5 +1,5 @@
-import RastroPrimitives
 import RastroCore
+import RastroPrimitives
 @testable import RastroStore
 import RastroTestSupport
 import Testing

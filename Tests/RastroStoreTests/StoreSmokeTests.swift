@@ -1,6 +1,6 @@
-import RastroPrimitives
-import RastroCore
 import RastroCSV
+import RastroCore
+import RastroPrimitives
 @testable import RastroStore
 import RastroTestSupport
 import Testing

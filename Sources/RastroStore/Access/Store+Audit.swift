@@ -1,5 +1,5 @@
-import RastroPrimitives
 import RastroCore
+import RastroPrimitives
 
 /// One entry of the audit trail: a committed batch, an administrative action, or a refused connection.
 public struct AuditRecord: Sendable, Equatable {

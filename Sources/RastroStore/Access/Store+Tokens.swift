@@ -1,5 +1,5 @@
-import RastroPrimitives
 import RastroCore
+import RastroPrimitives
 
 /// Who may send or read: a handheld, a gateway relaying many handhelds, or an analyst.
 public enum TokenKind: UInt8, Sendable, CaseIterable {

@@ -1,5 +1,5 @@
-import RastroPrimitives
 import RastroCore
+import RastroPrimitives
 
 /// The store's running counters, kept in `meta` and rewritten by every commit.
 public struct Counters: Sendable, Equatable {

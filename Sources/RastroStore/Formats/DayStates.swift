@@ -1,5 +1,5 @@
-import RastroPrimitives
 import RastroCore
+import RastroPrimitives
 
 /// Per local day, for each (work centre, event): how many items entered that state and how many left it.
 /// The count of items in a state at the start of a day is the sum over earlier days of entries − exits.

@@ -1,5 +1,5 @@
-import RastroPrimitives
 import RastroCore
+import RastroPrimitives
 
 /// One count of a histogram set: key (a work centre or messenger id), bin, count.
 public struct HistogramCell: Sendable, Equatable, Comparable {

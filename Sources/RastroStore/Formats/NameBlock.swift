@@ -1,5 +1,5 @@
-import RastroPrimitives
 import RastroCore
+import RastroPrimitives
 
 /// Up to ``capacity`` tracking ids with their item ids, sorted: one entry of the `names` database, keyed by its
 /// first tracking id. See docs/storage.md §5.2.

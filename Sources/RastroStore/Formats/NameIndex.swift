@@ -1,5 +1,5 @@
-import RastroPrimitives
 import RastroCore
+import RastroPrimitives
 
 /// Lookups in the `names` database: tracking id → item id, through sorted blocks keyed by their first name.
 enum NameIndex {

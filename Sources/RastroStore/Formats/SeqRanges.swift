@@ -1,5 +1,5 @@
-import RastroPrimitives
 import RastroCore
+import RastroPrimitives
 
 /// The seqs of one device already stored, as sorted, disjoint, non-adjacent inclusive ranges: the dedup key of
 /// every scan that device ever sent. Handhelds count up, so a device usually has one range. See docs/storage.md §5.3.

@@ -1,5 +1,5 @@
-import RastroPrimitives
 import RastroCore
+import RastroPrimitives
 
 /// Tails: a block's later scans appended to its stored value instead of the whole block being encoded again.
 ///

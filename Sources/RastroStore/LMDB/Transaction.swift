@@ -1,5 +1,5 @@
-import RastroPrimitives
 import RastroCore
+import RastroPrimitives
 internal import CLMDB
 
 /// A transaction, valid only inside the ``Environment/read(_:)`` or ``Environment/write(_:)`` closure that received

@@ -1,5 +1,5 @@
-import RastroPrimitives
 import RastroCore
+import RastroPrimitives
 
 /// Read access to a store inside one read transaction: a consistent view of one commit.
 ///

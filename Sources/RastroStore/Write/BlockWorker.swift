@@ -1,5 +1,5 @@
-import RastroPrimitives
 import RastroCore
+import RastroPrimitives
 import Synchronization
 
 /// One trace block to rewrite: its new scans (a range of the commit's work array) and its current content.

@@ -1,6 +1,6 @@
 import RastroCore
-import Synchronization
 import RastroPrimitives
+import Synchronization
 
 /// The CPU part of a commit's `cells`, `current` and `durations` changes: each changed value's stored content merged
 /// with the commit's deltas and encoded again.

@@ -1,5 +1,5 @@
-import RastroPrimitives
 import RastroCore
+import RastroPrimitives
 
 extension Store {
     /// Stores a batch of validated scans in one durable transaction and reports what happened to each.

@@ -1,5 +1,5 @@
-import RastroPrimitives
 import RastroCore
+import RastroPrimitives
 
 /// How tracking ids are written one after another: front coding, or — when a name and its predecessor differ only
 /// in a trailing number of the same width (`GU0001234567` after `GU0001234512`) — the difference of the numbers.

@@ -1,5 +1,5 @@
-import RastroPrimitives
 import RastroCore
+import RastroPrimitives
 
 /// The envelope of values that may be stored compressed: a format byte, then the payload raw or as a zstd frame.
 ///

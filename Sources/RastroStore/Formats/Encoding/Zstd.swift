@@ -1,5 +1,5 @@
-import RastroPrimitives
 import RastroCore
+import RastroPrimitives
 internal import CZstd
 
 /// zstd compression with reused contexts (`ZSTD_createCCtx`, `ZSTD_compressCCtx`, `ZSTD_decompressDCtx`).
