@@ -19,8 +19,12 @@ import Testing
         #expect(index.count == oracle.count)
         for (key, slot) in oracle { #expect(index.slot(of: key) == slot && index.keys[slot] == key) }
         #expect(index.slot(of: UInt32.max) == nil)
+        let kept = index.keys
         index.removeAll()
-        #expect(index.isEmpty && index.slot(of: index.keys.first ?? 0) == nil)
+        #expect(index.isEmpty)
+        #expect(kept.allSatisfy { index.slot(of: $0) == nil })
+        // Reused after clearing: slots start again from 0.
+        if let first = kept.last { #expect(index.slot(adding: first) == 0 && index.slot(of: first) == 0) }
     }
 
     /// Keys whose hashes agree in every low bit still get their own slots (linear probing past each other).

@@ -2,10 +2,13 @@
 /// open-addressed table of 4-byte entries over the keys' ``FastHashable/fastHash``, reused between commits.
 ///
 /// Invariants, asserted in debug builds: the table's size is a power of two and at most half full; every entry is -1
-/// or a slot below ``count``; the key at a slot hashes to where the probe that found it started.
+/// or a slot below ``count``; `positions` names every filled entry; ``removeAll()`` leaves none.
 public struct KeyIndex<Key: FastHashable> {
     /// Each entry is a slot in ``keys``, or -1.
     @usableFromInline var table: [Int32] = []
+    /// Each slot's entry in ``table``: ``removeAll()`` clears just these, so a table that once grew large costs
+    /// nothing to reuse for a few keys.
+    @usableFromInline var positions: [Int32] = []
     @usableFromInline var mask = -1
     /// The keys, by slot (read through ``keys``).
     @usableFromInline var storedKeys: [Key] = []
@@ -20,10 +23,12 @@ public struct KeyIndex<Key: FastHashable> {
 
     @inlinable public var isEmpty: Bool { storedKeys.isEmpty }
 
-    /// Forgets every key, keeping the table's memory.
+    /// Forgets every key, keeping the table's memory; costs one write per key added, not per table entry.
     public mutating func removeAll() {
-        for index in table.indices { table[index] = -1 }
+        for position in positions { table[Int(position)] = -1 }
+        positions.removeAll(keepingCapacity: true)
         storedKeys.removeAll(keepingCapacity: true)
+        assert(!table.contains { $0 >= 0 }, "KeyIndex.removeAll left an entry")
     }
 
     /// The slot of `key`, added with the next slot if new.
@@ -35,6 +40,7 @@ public struct KeyIndex<Key: FastHashable> {
             let slot = table[position]
             if slot < 0 {
                 table[position] = Int32(storedKeys.count)
+                positions.append(Int32(truncatingIfNeeded: position))
                 storedKeys.append(key)
                 return storedKeys.count - 1
             }
@@ -66,6 +72,7 @@ public struct KeyIndex<Key: FastHashable> {
             var position = Int(truncatingIfNeeded: key.fastHash) & mask
             while table[position] >= 0 { position = (position + 1) & mask }
             table[position] = Int32(slot)
+            positions[slot] = Int32(truncatingIfNeeded: position)
         }
         assert(isConsistent, "KeyIndex: a rebuilt table lost a key")
     }
@@ -78,6 +85,6 @@ public struct KeyIndex<Key: FastHashable> {
             guard Int(entry) < keys.count else { return false }
             filled += 1
         }
-        return filled == keys.count && keys.indices.allSatisfy { slot(of: keys[$0]) == $0 }
+        return filled == keys.count && keys.indices.allSatisfy { slot(of: keys[$0]) == $0 && table[Int(positions[$0])] == Int32($0) }
     }
 }
