@@ -1,6 +1,7 @@
 import RastroCSV
 import RastroCore
 import Synchronization
+import RastroPrimitives
 
 /// The rows to send, read from the files on demand and handed to whichever connection asks next.
 final class BatchSource: Sendable {
@@ -84,14 +85,6 @@ final class BatchSource: Sendable {
 import Glibc
 #endif
 
-func wallMilliseconds() -> Int64 {
-    var time = timespec()
-    clock_gettime(CLOCK_REALTIME, &time)
-    return Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
-}
+func wallMilliseconds() -> Int64 { SystemClock.wallMilliseconds }
 
-func monotonicSeconds() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-}
+func monotonicSeconds() -> Double { SystemClock.monotonicSeconds }

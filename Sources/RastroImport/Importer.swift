@@ -102,7 +102,7 @@ public struct Importer: Sendable {
                     var batch = ScanBatch(reservingScans: scans)
                     var rejects: [CSVRejection] = []
                     let more = try source.next(
-                        maximumScans: scans, maximumRejects: rejectsPerBatch, receivedAt: nowMilliseconds(), into: &batch,
+                        maximumScans: scans, maximumRejects: rejectsPerBatch, receivedAt: SystemClock.wallMilliseconds, into: &batch,
                         rejects: &rejects)
                     if batch.isEmpty && rejects.isEmpty && !more { break }
                     guard queue.push(.parsed(Parsed(batch: batch, rejects: rejects, bytesRead: source.bytesRead, size: source.size)))
@@ -161,10 +161,3 @@ public struct Importer: Sendable {
     }
 }
 
-
-/// Wall-clock UTC milliseconds: the receive time of an imported batch.
-func nowMilliseconds() -> Int64 {
-    var time = timespec()
-    clock_gettime(CLOCK_REALTIME, &time)
-    return Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
-}

@@ -190,11 +190,7 @@ func serverReceiveTime() -> Int64 {
 }
 
 /// Wall-clock UTC milliseconds.
-func serverMilliseconds() -> Int64 {
-    var time = timespec()
-    clock_gettime(CLOCK_REALTIME, &time)
-    return Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
-}
+func serverMilliseconds() -> Int64 { SystemClock.wallMilliseconds }
 
 extension Duration {
     var nanoseconds: Int64 {

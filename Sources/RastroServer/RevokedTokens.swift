@@ -1,10 +1,6 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import RastroStore
 import Synchronization
+import RastroPrimitives
 
 /// The ids of revoked tokens, as the store last said, re-read at most every
 /// ``ServerLimits/revocationCheckMilliseconds``: a token is checked when a connection authenticates, and every batch
@@ -28,7 +24,7 @@ final class RevokedTokens: Sendable {
     /// Whether token `id` is revoked, as of at most one interval ago. A failed read keeps the last view.
     func isRevoked(_ id: UInt32) -> Bool {
         view.withLock { view in
-            let now = Self.monotonicMilliseconds()
+            let now = SystemClock.monotonicMilliseconds
             if view.readAt.map({ now - $0 >= intervalMilliseconds }) ?? true,
                 let tokens = try? store.tokens()
             {
@@ -37,12 +33,6 @@ final class RevokedTokens: Sendable {
             }
             return view.revoked.contains(id)
         }
-    }
-
-    private static func monotonicMilliseconds() -> Int64 {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Int64(time.tv_sec) * 1_000 + Int64(time.tv_nsec) / 1_000_000
     }
 }
 

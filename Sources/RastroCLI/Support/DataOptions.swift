@@ -1,5 +1,6 @@
 import ArgumentParser
 import RastroCore
+import RastroPrimitives
 import RastroStore
 import Synchronization
 
@@ -74,18 +75,10 @@ public enum Console {
 }
 
 /// Wall-clock milliseconds since the Unix epoch.
-func nowMilliseconds() -> Int64 {
-    var time = timespec()
-    clock_gettime(CLOCK_REALTIME, &time)
-    return Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
-}
+func nowMilliseconds() -> Int64 { SystemClock.wallMilliseconds }
 
 /// Monotonic seconds, for rates.
-func monotonicSeconds() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-}
+func monotonicSeconds() -> Double { SystemClock.monotonicSeconds }
 
 /// Writes every byte to a file descriptor, retrying short writes.
 func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) {

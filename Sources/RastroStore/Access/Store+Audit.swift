@@ -95,8 +95,7 @@ extension AuditRecord {
 extension Store {
     /// Appends an audit record in its own transaction (administrative actions, refused connections).
     public func audit(_ record: AuditRecord) throws {
-        let databases = self.databases
-        try environment.write { transaction in try record.append(in: transaction, databases) }
+        try audit([record])
     }
 
     /// Appends several audit records in one transaction (the server's refused connections, coalesced).

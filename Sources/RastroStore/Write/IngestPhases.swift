@@ -1,10 +1,5 @@
 import RastroCore
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import RastroPrimitives
 
 /// A stage of a commit, in the order ``WriteSession/run()`` runs them (docs/architecture.md, "The life of a scan").
 public enum Phase: Int, CaseIterable, Sendable {
@@ -90,11 +85,8 @@ struct Stopwatch {
         return now - last
     }
 
-    static func now() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-    }
+    @inline(__always)
+    static func now() -> Double { SystemClock.monotonicSeconds }
 }
 
 /// Where the writer's time went, summed over this process's commits (`rastro import --phases`, `rastrod --phases`).
