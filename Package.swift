@@ -60,8 +60,8 @@ let package = Package(
         .target(name: "RastroCSV", dependencies: ["RastroPrimitives", "RastroCore"], swiftSettings: hotPath),
         .target(
             name: "RastroStore", dependencies: ["RastroPrimitives", "RastroCore", "CLMDB", "CZstd"], swiftSettings: hotPath),
-        .target(name: "RastroAnalytics", dependencies: ["RastroCore", "RastroStore"]),
-        .target(name: "RastroProtocol", dependencies: ["RastroCore"], swiftSettings: hotPath),
+        .target(name: "RastroAnalytics", dependencies: ["RastroPrimitives", "RastroCore", "RastroStore"]),
+        .target(name: "RastroProtocol", dependencies: ["RastroPrimitives", "RastroCore"], swiftSettings: hotPath),
         .target(
             name: "RastroAccess",
             dependencies: ["RastroCore", "RastroStore", .product(name: "Crypto", package: "swift-crypto")]
@@ -82,13 +82,13 @@ let package = Package(
         .target(
             name: "RastroClient",
             dependencies: [
-                "RastroCore", "RastroCSV", "RastroProtocol",
+                "RastroPrimitives", "RastroCore", "RastroCSV", "RastroProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        .target(name: "RastroGenerator", dependencies: ["RastroCore"]),
+        .target(name: "RastroGenerator", dependencies: ["RastroPrimitives", "RastroCore"]),
         .target(name: "RastroImport", dependencies: ["RastroPrimitives", "RastroCore", "RastroCSV", "RastroStore"]),
         .target(
             name: "RastroCLI",
@@ -104,7 +104,7 @@ let package = Package(
             name: "rastrod", dependencies: ["RastroCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(
             name: "RastroTestSupport",
-            dependencies: ["RastroCore", "RastroCSV", "RastroStore", "RastroGenerator"],
+            dependencies: ["RastroPrimitives", "RastroCore", "RastroCSV", "RastroStore", "RastroGenerator"],
             path: "Tests/RastroTestSupport"
         ),
         .testTarget(name: "RastroPrimitivesTests", dependencies: ["RastroPrimitives"]),

@@ -1,3 +1,5 @@
+import RastroPrimitives
+
 /// A set of item ids below a capacity, as a bitset: ids are dense from 0, so two million items cost 256 KB and a
 /// lookup one load.
 struct ItemSet {
@@ -21,8 +23,8 @@ struct ItemSet {
     }
 
     /// The words themselves, for loops that insert millions of ids (item `i` is bit `i & 63` of word `i >> 6`).
-    mutating func withWords<Result>(_ body: (UnsafeMutableBufferPointer<UInt64>) throws -> Result) rethrows -> Result {
-        try words.withUnsafeMutableBufferPointer { try body($0) }
+    mutating func withWords<Result>(_ body: (MutableArrayView<UInt64>) throws -> Result) throws -> Result {
+        try words.withMutableArrayView { words throws in try body(words) }
     }
 
     /// Calls `body` with each member, ascending.

@@ -1,4 +1,5 @@
 import RastroCore
+import RastroPrimitives
 import RastroStore
 
 /// `rastro overdue`: items whose state at an instant is one event and whose latest scan is at least some time old —
@@ -106,7 +107,7 @@ public struct OverdueReport: Sendable {
         var lastEvents = [UInt8](repeating: 0, count: Int(capacity))
         let sameDay = cutoffDay >= atDay
         try later.withWords { words in
-            try lastEvents.withUnsafeMutableBufferPointer { lastEvents in
+            try lastEvents.withMutableArrayView { lastEvents throws in
                 try reader.forEachTouchedList(
                     days: atDay < days.upperBound ? (atDay + 1)..<(days.upperBound + 1) : 0..<0,
                     { list in

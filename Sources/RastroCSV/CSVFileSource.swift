@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import RastroCore
+import RastroPrimitives
 
 /// Streams a CSV file (or standard input) through a ``CSVScanReader`` in fixed-size chunks.
 ///
@@ -14,7 +15,7 @@ public final class CSVFileSource {
     public let reader: CSVScanReader
     let descriptor: Int32
     let ownsDescriptor: Bool
-    var buffer: UnsafeMutableRawBufferPointer
+    let buffer: ScratchBytes
     var filled = 0
     var consumed = 0
     var endOfFile = false
@@ -43,7 +44,7 @@ public final class CSVFileSource {
             size = fstat(opened, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG ? Int(status.st_size) : nil
         }
         reader = CSVScanReader(validator: validator)
-        buffer = .allocate(byteCount: Self.chunkBytes + validator.limits.csvRecordBytes + 16, alignment: 16)
+        buffer = ScratchBytes(count: Self.chunkBytes + validator.limits.csvRecordBytes + 16)
     }
 
     deinit {
@@ -59,11 +60,11 @@ public final class CSVFileSource {
         let startScans = batch.count
         let startRejects = rejects.count
         while batch.count - startScans < maximumScans && rejects.count - startRejects < maximumRejects {
-            if consumed == filled || (!endOfFile && filled - consumed < buffer.count / 2) {
+            if consumed == filled || (!endOfFile && filled - consumed < buffer.bytes.count / 2) {
                 try refill()
             }
             if consumed == filled && endOfFile { break }
-            let window = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[consumed..<filled])
+            let window = buffer.bytes.view(consumed..<filled)
             let used = try reader.read(
                 window, isFinal: endOfFile, receivedAt: receivedAt, maximumScans: maximumScans - (batch.count - startScans),
                 maximumRejects: maximumRejects - (rejects.count - startRejects), into: &batch, rejects: &rejects)
@@ -82,13 +83,13 @@ public final class CSVFileSource {
         var rows: [UInt8] = []
         var records = 0
         while records < maximum {
-            if consumed == filled || (!endOfFile && filled - consumed < buffer.count / 2) { try refill() }
+            if consumed == filled || (!endOfFile && filled - consumed < buffer.bytes.count / 2) { try refill() }
             if consumed == filled && endOfFile { break }
-            let window = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[consumed..<filled])
+            let window = buffer.bytes.view(consumed..<filled)
             let (used, found, header) = try reader.scanRawRecords(window, isFinal: endOfFile, maximum: maximum - records)
-            if let header { rawHeader = Array(window[header]) }
+            if let header { rawHeader = window.part(header).array }
             let rowStart = header?.upperBound ?? 0
-            if used > rowStart { rows.append(contentsOf: window[rowStart..<used]) }
+            if used > rowStart { rows.append(window.part(rowStart..<used)) }
             consumed += used
             records += found
             if used == 0 {
@@ -105,13 +106,12 @@ public final class CSVFileSource {
     func refill() throws(CSVFileError) {
         guard !endOfFile else { return }
         let remaining = filled - consumed
-        if consumed > 0 && remaining > 0 {
-            buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + consumed, byteCount: remaining)
-        }
+        if consumed > 0 && remaining > 0 { buffer.bytes.move(from: consumed, to: 0, count: remaining) }
         filled = remaining
         consumed = 0
-        while filled < buffer.count {
-            let count = Glibc.read(descriptor, buffer.baseAddress! + filled, buffer.count - filled)
+        let capacity = buffer.bytes.count
+        while filled < capacity {
+            let count = buffer.bytes.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + filled, capacity - filled) }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw CSVFileError(line: reader.line, message: "cannot read \(path): \(String(cString: strerror(errno)))")

@@ -1,4 +1,5 @@
 import RastroCore
+import RastroPrimitives
 
 /// The header row: which delimiter the file uses and which column holds which field.
 public struct CSVHeader: Sendable, Equatable {
@@ -16,7 +17,7 @@ public struct CSVHeader: Sendable, Equatable {
     }
 
     /// Picks `,` or `;`, whichever the header line uses more; a header with neither has one column.
-    public static func detectDelimiter(_ headerLine: UnsafeRawBufferPointer) -> UInt8 {
+    public static func detectDelimiter(_ headerLine: ByteView) -> UInt8 {
         var commas = 0
         var semicolons = 0
         for byte in headerLine {

@@ -25,11 +25,13 @@ public final class CSVScanReader {
     var validator: ScanValidator
     let maximumRecordBytes: Int
     var columnOfField: [Int] = []
-    var fields: FieldRanges
+    /// The field ranges of the record being tokenised, sized for the longest record allowed (a record of n bytes
+    /// has at most n + 1 fields): a field costs a store and an increment, ten per record.
+    var fields: FixedArray<FieldRange>
     var startOfStream = true
     var skippingLongRecord = false
     /// Holds unescaped copies of quoted fields with doubled quotes; one record's worth, allocated once.
-    let scratch: UnsafeMutableRawBufferPointer
+    let scratch: ScratchBytes
 
     struct FieldRange {
         var start: Int
@@ -52,8 +54,9 @@ public final class CSVScanReader {
     public init(validator: ScanValidator) {
         self.validator = validator
         self.maximumRecordBytes = validator.limits.csvRecordBytes
-        scratch = .allocate(byteCount: validator.limits.csvRecordBytes + 16, alignment: 8)
-        fields = FieldRanges(maximumRecordBytes: validator.limits.csvRecordBytes)
+        scratch = ScratchBytes(count: validator.limits.csvRecordBytes + 16)
+        fields = FixedArray(
+            capacity: validator.limits.csvRecordBytes + 2, filler: FieldRange(start: 0, end: 0, escaped: false, quoted: false))
     }
 
     deinit {
@@ -67,52 +70,48 @@ public final class CSVScanReader {
     /// those bytes again, followed by more input. `isFinal` marks the end of the stream (a last record without a line
     /// end is complete).
     public func read(
-        _ chunk: UnsafeRawBufferPointer, isFinal: Bool, receivedAt: Int64, maximumScans: Int,
+        _ chunk: ByteView, isFinal: Bool, receivedAt: Int64, maximumScans: Int,
         maximumRejects: Int = .max, into batch: inout ScanBatch, rejects: inout [CSVRejection]
     ) throws(CSVFileError) -> Int {
-        guard let base = chunk.baseAddress, chunk.count > 0 else { return 0 }
+        guard chunk.count > 0 else { return 0 }
         let count = chunk.count
         var position = 0
         if startOfStream {
             if count < 3 && !isFinal { return 0 }
-            if count >= 3 && base.load(as: UInt8.self) == 0xEF && base.load(fromByteOffset: 1, as: UInt8.self) == 0xBB
-                && base.load(fromByteOffset: 2, as: UInt8.self) == 0xBF
-            {
-                position = 3
-            }
+            if count >= 3 && chunk[0] == 0xEF && chunk[1] == 0xBB && chunk[2] == 0xBF { position = 3 }
             startOfStream = false
         }
         let target = maximumScans > Int.max - batch.count ? Int.max : batch.count + maximumScans
         let rejectTarget = maximumRejects > Int.max - rejects.count ? Int.max : rejects.count + maximumRejects
         while position < count && batch.count < target && rejects.count < rejectTarget {
             if skippingLongRecord {
-                guard let lineEnd = findByte(UInt8(ascii: "\n"), base, from: position, to: count) else { return count }
+                guard let lineEnd = chunk.firstIndex(of: UInt8(ascii: "\n"), from: position, to: count) else { return count }
                 line += 1
                 position = lineEnd + 1
                 skippingLongRecord = false
                 continue
             }
             if header == nil {
-                guard let consumed = try readHeader(base, count, from: position, isFinal: isFinal) else { return position }
+                guard let consumed = try readHeader(chunk, from: position, isFinal: isFinal) else { return position }
                 position = consumed
                 continue
             }
             let recordLine = line
-            switch scanRecord(base, count, from: position, delimiter: header!.delimiter, isFinal: isFinal) {
+            switch scanRecord(chunk, from: position, delimiter: header!.delimiter, isFinal: isFinal) {
             case .incomplete:
                 return position
             case .tooLong(let insideQuotes):
                 // Resume at the end of the physical line the record starts on: if a stray quote made the record
                 // run on, the lines after it are good records and must not be lost with it.
                 records += 1
-                let lineEnd = findByte(UInt8(ascii: "\n"), base, from: position, to: count)
+                let lineEnd = chunk.firstIndex(of: UInt8(ascii: "\n"), from: position, to: count)
                 let shown = min((lineEnd ?? count) - position, maximumRecordBytes)
                 rejects.append(
                     CSVRejection(
                         line: recordLine, field: "row",
                         reason: "the record is longer than \(maximumRecordBytes) bytes"
                             + (insideQuotes ? " (a quote opened on this line is never closed)" : ""),
-                        record: String(decoding: UnsafeRawBufferPointer(start: base + position, count: shown), as: UTF8.self)))
+                        record: chunk.part(from: position, count: shown).string))
                 guard let lineEnd else {
                     skippingLongRecord = !isFinal
                     return count
@@ -122,10 +121,10 @@ public final class CSVScanReader {
             case .record(let end, let next, let newlines, let structure):
                 line += newlines
                 defer { position = next }
-                if isBlank(base) { continue }
+                if isBlank(chunk) { continue }
                 records += 1
                 decodeRecord(
-                    base, start: position, end: end, line: recordLine, structure: structure, receivedAt: receivedAt,
+                    chunk, start: position, end: end, line: recordLine, structure: structure, receivedAt: receivedAt,
                     into: &batch, rejects: &rejects)
             }
         }
@@ -136,9 +135,9 @@ public final class CSVScanReader {
     /// cut a file at record ends, quoted newlines included). The header, when this call reads it, is reported as the
     /// byte range it occupies. Returns the bytes consumed and the records found.
     public func scanRawRecords(
-        _ chunk: UnsafeRawBufferPointer, isFinal: Bool, maximum: Int
+        _ chunk: ByteView, isFinal: Bool, maximum: Int
     ) throws(CSVFileError) -> (consumed: Int, records: Int, header: Range<Int>?) {
-        guard let base = chunk.baseAddress, chunk.count > 0 else { return (0, 0, nil) }
+        guard chunk.count > 0 else { return (0, 0, nil) }
         let count = chunk.count
         var position = 0
         var headerRange: Range<Int>? = nil
@@ -149,25 +148,25 @@ public final class CSVScanReader {
         }
         if header == nil {
             let start = position
-            guard let next = try readHeader(base, count, from: position, isFinal: isFinal) else { return (position, 0, nil) }
+            guard let next = try readHeader(chunk, from: position, isFinal: isFinal) else { return (position, 0, nil) }
             headerRange = start..<next
             position = next
         }
         var records = 0
         while position < count && records < maximum {
-            switch scanRecord(base, count, from: position, delimiter: header!.delimiter, isFinal: isFinal) {
+            switch scanRecord(chunk, from: position, delimiter: header!.delimiter, isFinal: isFinal) {
             case .incomplete:
                 return (position, records, headerRange)
             case .tooLong:
                 // Left for the server to reject: send the physical line as it is.
-                let lineEnd = findByte(UInt8(ascii: "\n"), base, from: position, to: count)
+                let lineEnd = chunk.firstIndex(of: UInt8(ascii: "\n"), from: position, to: count)
                 guard let lineEnd else { return (isFinal ? count : position, records + (isFinal ? 1 : 0), headerRange) }
                 position = lineEnd + 1
                 line += 1
                 records += 1
             case .record(_, let next, let newlines, _):
                 line += newlines
-                if !isBlank(base) { records += 1 }
+                if !isBlank(chunk) { records += 1 }
                 position = next
             }
         }
@@ -175,30 +174,31 @@ public final class CSVScanReader {
     }
 
     /// Reads the header record; returns the position after it, or `nil` when more input is needed.
-    func readHeader(_ base: UnsafeRawPointer, _ count: Int, from start: Int, isFinal: Bool) throws(CSVFileError) -> Int? {
-        let lineEnd = findByte(UInt8(ascii: "\n"), base, from: start, to: count)
+    func readHeader(_ chunk: ByteView, from start: Int, isFinal: Bool) throws(CSVFileError) -> Int? {
+        let count = chunk.count
+        let lineEnd = chunk.firstIndex(of: UInt8(ascii: "\n"), from: start, to: count)
         if lineEnd == nil && !isFinal {
             if count - start > maximumRecordBytes {
                 throw CSVFileError(line: line, message: "the header is longer than \(maximumRecordBytes) bytes")
             }
             return nil
         }
-        let headerLine = UnsafeRawBufferPointer(start: base + start, count: (lineEnd ?? count) - start)
+        let headerLine = chunk.part(start..<(lineEnd ?? count))
         let delimiter = CSVHeader.detectDelimiter(headerLine)
-        switch scanRecord(base, count, from: start, delimiter: delimiter, isFinal: isFinal) {
+        switch scanRecord(chunk, from: start, delimiter: delimiter, isFinal: isFinal) {
         case .incomplete:
             return nil
         case .tooLong(_):
             throw CSVFileError(line: line, message: "the header is longer than \(maximumRecordBytes) bytes")
         case .record(_, let next, let newlines, let structure):
             if structure != nil { throw CSVFileError(line: line, message: "the header has a malformed quoted name") }
-            if isBlank(base) {
+            if isBlank(chunk) {
                 line += newlines
                 return next
             }
             var names: [String] = []
             for index in fields.indices {
-                names.append(String(decoding: bytes(of: index, base, scratchOffset: 0).0, as: UTF8.self))
+                names.append(String(decoding: bytes(of: index, chunk, scratchOffset: 0).0, as: UTF8.self))
             }
             let parsed = try CSVHeader(names: names, delimiter: delimiter, line: line)
             header = parsed
@@ -210,7 +210,7 @@ public final class CSVScanReader {
 
     /// Validates one tokenised record into `batch`, or rejects it.
     func decodeRecord(
-        _ base: UnsafeRawPointer, start: Int, end: Int, line recordLine: Int, structure: Structure?,
+        _ chunk: ByteView, start: Int, end: Int, line recordLine: Int, structure: Structure?,
         receivedAt: Int64, into batch: inout ScanBatch, rejects: inout [CSVRejection]
     ) {
         let columns = header!.columns
@@ -218,7 +218,7 @@ public final class CSVScanReader {
             rejects.append(
                 CSVRejection(
                     line: recordLine, field: field, reason: reason,
-                    record: String(decoding: UnsafeRawBufferPointer(start: base + start, count: end - start), as: UTF8.self)))
+                    record: chunk.part(start..<end).string))
         }
         if let structure {
             switch structure {
@@ -238,10 +238,10 @@ public final class CSVScanReader {
             return
         }
         var scratchUsed = 0
-        @inline(__always) func field(_ field: ScanField) -> UnsafeRawBufferPointer {
+        @inline(__always) func field(_ field: ScanField) -> ByteView {
             let column = columnOfField[field.rawValue]
-            if column < 0 { return UnsafeRawBufferPointer(start: nil, count: 0) }
-            let (result, used) = bytes(of: column, base, scratchOffset: scratchUsed)
+            if column < 0 { return ByteView() }
+            let (result, used) = bytes(of: column, chunk, scratchOffset: scratchUsed)
             scratchUsed += used
             return result
         }
@@ -264,38 +264,39 @@ public final class CSVScanReader {
 
     /// The bytes of field `index`: spaces trimmed when unquoted, doubled quotes undone (into the scratch buffer).
     @inline(__always)
-    func bytes(of index: Int, _ base: UnsafeRawPointer, scratchOffset: Int) -> (UnsafeRawBufferPointer, Int) {
+    func bytes(of index: Int, _ chunk: ByteView, scratchOffset: Int) -> (ByteView, Int) {
         let range = fields[index]
         var start = range.start
         var end = range.end
         if !range.quoted {
-            while start < end, case let byte = base.load(fromByteOffset: start, as: UInt8.self), byte == 32 || byte == 9 { start += 1 }
-            while end > start, case let byte = base.load(fromByteOffset: end - 1, as: UInt8.self), byte == 32 || byte == 9 { end -= 1 }
+            while start < end, case let byte = chunk[start], byte == 32 || byte == 9 { start += 1 }
+            while end > start, case let byte = chunk[end - 1], byte == 32 || byte == 9 { end -= 1 }
         }
-        guard range.escaped else { return (UnsafeRawBufferPointer(start: base + start, count: end - start), 0) }
-        let output = scratch.baseAddress! + scratchOffset
+        guard range.escaped else { return (chunk.part(start..<end), 0) }
+        let output = scratch.bytes
         var written = 0
         var position = start
         while position < end {
-            let byte = base.load(fromByteOffset: position, as: UInt8.self)
-            output.storeBytes(of: byte, toByteOffset: written, as: UInt8.self)
+            let byte = chunk[position]
+            output[scratchOffset + written] = byte
             written += 1
             position += byte == UInt8(ascii: "\"") ? 2 : 1
         }
-        return (UnsafeRawBufferPointer(start: output, count: written), written)
+        return (output.view(scratchOffset..<scratchOffset + written), written)
     }
 
-    func isBlank(_ base: UnsafeRawPointer) -> Bool {
+    func isBlank(_ chunk: ByteView) -> Bool {
         guard fields.count == 1, !fields[0].quoted else { return false }
         for position in fields[0].start..<fields[0].end {
-            let byte = base.load(fromByteOffset: position, as: UInt8.self)
+            let byte = chunk[position]
             if byte != 32 && byte != 9 { return false }
         }
         return true
     }
 
     /// Tokenises one record starting at `start` into `fields`.
-    func scanRecord(_ base: UnsafeRawPointer, _ count: Int, from start: Int, delimiter: UInt8, isFinal: Bool) -> Scanned {
+    func scanRecord(_ chunk: ByteView, from start: Int, delimiter: UInt8, isFinal: Bool) -> Scanned {
+        let count = chunk.count
         fields.removeAll()
         let quote = UInt8(ascii: "\"")
         let lineFeed = UInt8(ascii: "\n")
@@ -305,7 +306,7 @@ public final class CSVScanReader {
         var newlines = 0
         var structure: Structure? = nil
         while true {
-            if position < count && base.load(fromByteOffset: position, as: UInt8.self) == quote {
+            if position < count && chunk[position] == quote {
                 let contentStart = position + 1
                 var escaped = false
                 position += 1
@@ -318,10 +319,10 @@ public final class CSVScanReader {
                         contentEnd = count
                         break
                     }
-                    let byte = base.load(fromByteOffset: position, as: UInt8.self)
+                    let byte = chunk[position]
                     if byte == quote {
                         if position + 1 < count {
-                            if base.load(fromByteOffset: position + 1, as: UInt8.self) == quote {
+                            if chunk[position + 1] == quote {
                                 escaped = true
                                 position += 2
                                 continue
@@ -338,11 +339,11 @@ public final class CSVScanReader {
                 }
                 fields.append(FieldRange(start: contentStart, end: contentEnd, escaped: escaped, quoted: true))
                 if position < count {
-                    let next = base.load(fromByteOffset: position, as: UInt8.self)
+                    let next = chunk[position]
                     if next != delimiter && next != lineFeed && next != carriageReturn {
                         if structure == nil { structure = .textAfterClosingQuote(column: fields.count - 1) }
                         while position < count {
-                            let byte = base.load(fromByteOffset: position, as: UInt8.self)
+                            let byte = chunk[position]
                             if byte == delimiter || byte == lineFeed || byte == carriageReturn { break }
                             position += 1
                             if position >= limit { return .tooLong(insideQuotes: false) }
@@ -351,7 +352,7 @@ public final class CSVScanReader {
                 }
             } else {
                 let fieldStart = position
-                position = Self.endOfUnquotedField(base, count, from: position, delimiter: delimiter)
+                position = chunk.endOfUnquotedField(from: position, delimiter: delimiter)
                 if position >= limit { return .tooLong(insideQuotes: false) }
                 if position >= count && !isFinal { return .incomplete }
                 fields.append(FieldRange(start: fieldStart, end: position, escaped: false, quoted: false))
@@ -360,14 +361,14 @@ public final class CSVScanReader {
                 if !isFinal { return .incomplete }
                 return .record(end: count, next: count, newlines: newlines, structure: structure)
             }
-            let byte = base.load(fromByteOffset: position, as: UInt8.self)
+            let byte = chunk[position]
             if byte == delimiter {
                 position += 1
                 continue
             }
             if byte == carriageReturn {
                 if position + 1 < count {
-                    let skip = base.load(fromByteOffset: position + 1, as: UInt8.self) == lineFeed ? 2 : 1
+                    let skip = chunk[position + 1] == lineFeed ? 2 : 1
                     return .record(end: position, next: position + skip, newlines: newlines + 1, structure: structure)
                 }
                 if !isFinal { return .incomplete }
@@ -377,29 +378,4 @@ public final class CSVScanReader {
         }
     }
 
-    /// The position of the first delimiter, LF or CR at or after `start`, or `count` (``ByteScan``).
-    @inline(__always)
-    static func endOfUnquotedField(_ base: UnsafeRawPointer, _ count: Int, from start: Int, delimiter: UInt8) -> Int {
-        ByteScan.endOfUnquotedField(base, count, from: start, delimiter: delimiter)
-    }
-
-    @inline(__always)
-    func findByte(_ target: UInt8, _ base: UnsafeRawPointer, from start: Int, to end: Int) -> Int? {
-        var position = start
-        while position < end {
-            if base.load(fromByteOffset: position, as: UInt8.self) == target { return position }
-            position += 1
-        }
-        return nil
-    }
-
-    func countByte(_ target: UInt8, _ base: UnsafeRawPointer, from start: Int, to end: Int) -> Int {
-        var total = 0
-        var position = start
-        while position < end {
-            if base.load(fromByteOffset: position, as: UInt8.self) == target { total += 1 }
-            position += 1
-        }
-        return total
-    }
 }

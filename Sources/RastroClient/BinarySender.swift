@@ -55,7 +55,7 @@ struct BinarySender {
             var frames = FrameReader(inbound.makeAsyncIterator(), maximumBytes: 64 << 20)
             try await outbound.write(frame(.hello, Hello(session: session, token: configuration.token, client: "rastro send").encode()))
             let (type, payload) = try await frames.next() ?? { throw Dropped() }()
-            if type == .error { throw SendFailure("refused: \(try payload.withUnsafeBytes { try ErrorFrame.decode($0) })") }
+            if type == .error { throw SendFailure("refused: \(try payload.withByteView { try ErrorFrame.decode($0) })") }
             guard type == .welcome else { throw SendFailure("expected a welcome, got \(type)") }
             connected()
             var encoder = BatchEncoder()
@@ -73,13 +73,13 @@ struct BinarySender {
                         while let (type, payload) = try await frames.next() {
                             switch type {
                             case .ack:
-                                let ack = try payload.withUnsafeBytes { try Ack.decode($0) }
+                                let ack = try payload.withByteView { try Ack.decode($0) }
                                 if let batch = await ledger.acknowledge(ack.batch) {
                                     statistics.add(accepted: ack.accepted, duplicates: ack.duplicates, conflicts: ack.conflicts, rejected: ack.rejected)
                                     configuration.onAcknowledged?(batch, ack)
                                 }
                             case .error:
-                                let error = try payload.withUnsafeBytes { try ErrorFrame.decode($0) }
+                                let error = try payload.withByteView { try ErrorFrame.decode($0) }
                                 if error.code == .unauthorized || error.code == .forbidden || error.code == .limitExceeded
                                     || error.code == .frameTooLarge || error.code == .unsupportedVersion
                                 {
@@ -149,7 +149,7 @@ struct FrameReader {
     /// The next frame, or `nil` when the stream ends between frames.
     mutating func next() async throws -> (FrameType, [UInt8])? {
         while true {
-            let parsed = try buffer.withUnsafeBytes { bytes throws(ProtocolError) in try Frame.parse(bytes, maximumBytes: maximumBytes) }
+            let parsed = try buffer.withByteView { bytes throws(ProtocolError) in try Frame.parse(bytes, maximumBytes: maximumBytes) }
             if case .frame(let type, let payload, let length) = parsed {
                 let bytes = Array(buffer[payload])
                 buffer.removeFirst(length)

@@ -1,3 +1,5 @@
+import RastroPrimitives
+
 /// Latitude and longitude, kept as integers of 1e-7 degree (about 1 cm): exact to store, compare and print back.
 public enum Coordinate {
     /// Units per degree.
@@ -9,15 +11,15 @@ public enum Coordinate {
     /// multiply-add on a short dependency chain, where a place value divided by ten per digit would make a chain of
     /// divisions.
     @inlinable
-    public static func parse(_ bytes: UnsafeRawBufferPointer, limitDegrees: Int64) throws(FieldProblem) -> Int32 {
+    public static func parse(_ bytes: ByteView, limitDegrees: Int64) throws(FieldProblem) -> Int32 {
         let count = bytes.count
-        guard let base = bytes.baseAddress, count > 0 else { throw notDegrees(bytes) }
+        guard count > 0 else { throw notDegrees(bytes) }
         @inline(__always) func digit(at index: Int) -> Int64? {
-            let value = Int64(base.load(fromByteOffset: index, as: UInt8.self)) &- 48
+            let value = Int64(bytes[index]) &- 48
             return value >= 0 && value <= 9 ? value : nil
         }
         var index = 0
-        let first = base.load(as: UInt8.self)
+        let first = bytes[0]
         let negative = first == UInt8(ascii: "-")
         if negative || first == UInt8(ascii: "+") { index = 1 }
         var whole: Int64 = 0
@@ -30,7 +32,7 @@ public enum Coordinate {
         let wholeDigits = index - wholeStart
         var fraction: Int64 = 0
         var fractionDigits = 0
-        if index < count && base.load(fromByteOffset: index, as: UInt8.self) == UInt8(ascii: ".") {
+        if index < count && bytes[index] == UInt8(ascii: ".") {
             index += 1
             while index < count, let value = digit(at: index) {
                 if fractionDigits < 7 { fraction = fraction &* 10 &+ value }
@@ -52,7 +54,7 @@ public enum Coordinate {
     }
 
     @usableFromInline
-    static func notDegrees(_ bytes: UnsafeRawBufferPointer) -> FieldProblem {
+    static func notDegrees(_ bytes: ByteView) -> FieldProblem {
         FieldProblem("'\(String(decoding: bytes.prefix(40), as: UTF8.self))' is not a number of degrees")
     }
 
@@ -89,7 +91,7 @@ public enum Coordinate {
 public enum Decimal64 {
     /// Parses an unsigned 64-bit decimal number without sign, spaces or leading `+`.
     @inlinable
-    public static func parse(_ bytes: UnsafeRawBufferPointer) throws(FieldProblem) -> UInt64 {
+    public static func parse(_ bytes: ByteView) throws(FieldProblem) -> UInt64 {
         guard !bytes.isEmpty else { throw FieldProblem("is empty") }
         var value: UInt64 = 0
         for byte in bytes {

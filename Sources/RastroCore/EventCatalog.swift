@@ -33,7 +33,7 @@ public struct EventCatalog: Sendable {
 
     /// The canonical event for a code, or `nil` when the catalog does not know it.
     @inlinable
-    public func event(for code: UnsafeRawBufferPointer) -> Event? {
+    public func event(for code: ByteView) -> Event? {
         guard code.count <= InlineBytes.capacity else { return nil }
         return table[InlineBytes(code).lowercased]
     }

@@ -14,7 +14,7 @@ public enum Identifier {
 
     /// Why an identifier is invalid, or `nil` when it is valid.
     @inlinable
-    public static func problem(_ bytes: UnsafeRawBufferPointer, maximumBytes: Int) -> String? {
+    public static func problem(_ bytes: ByteView, maximumBytes: Int) -> String? {
         if bytes.isEmpty { return "is empty" }
         if bytes.count > maximumBytes { return "is \(bytes.count) bytes long; the limit is \(maximumBytes)" }
         if allAllowed(bytes) { return nil }
@@ -28,17 +28,16 @@ public enum Identifier {
     /// by the parser, the server and `rastro send`. The allowed bytes are three ranges: `-` to `9` (`- . /` and the digits are
     /// adjacent), `a` to `z` once case is folded, and `_`.
     @inlinable
-    public static func allAllowed(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard let base = bytes.baseAddress else { return true }
+    public static func allAllowed(_ bytes: ByteView) -> Bool {
         let count = bytes.count
         var offset = 0
         while offset + 8 <= count {
-            if !allAllowed(base.loadUnaligned(fromByteOffset: offset, as: UInt64.self), lanes: ~0) { return false }
+            if !allAllowed(bytes.load(at: offset, as: UInt64.self), lanes: ~0) { return false }
             offset += 8
         }
         let rest = count - offset
         if rest == 0 { return true }
-        return allAllowed(InlineBytes.partialWord(base + offset, count: rest), lanes: ~0 >> UInt64(64 - 8 * rest))
+        return allAllowed(bytes.partialWord(at: offset, count: rest), lanes: ~0 >> UInt64(64 - 8 * rest))
     }
 
     /// Whether the bytes of `word` selected by `lanes` (0xFF per byte) are allowed.
@@ -54,8 +53,7 @@ public enum Identifier {
 
     /// Validates a `String` identifier (for command-line arguments, not hot paths).
     public static func problem(_ text: String, maximumBytes: Int) -> String? {
-        var text = text
-        return text.withUTF8 { problem(UnsafeRawBufferPointer($0), maximumBytes: maximumBytes) }
+        text.withByteView { problem($0, maximumBytes: maximumBytes) }
     }
 
     /// A byte as a reader would want to see it in an error message.

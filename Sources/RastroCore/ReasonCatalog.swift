@@ -47,7 +47,7 @@ public struct ReasonCatalog: Sendable {
 
     /// The catalog entry for a code, or `nil` when the catalog does not know it.
     @inlinable
-    public func entry(for code: UnsafeRawBufferPointer) -> Entry? {
+    public func entry(for code: ByteView) -> Entry? {
         guard code.count <= InlineBytes.capacity else { return nil }
         return table[InlineBytes(code).lowercased]
     }

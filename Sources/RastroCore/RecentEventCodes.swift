@@ -32,15 +32,15 @@ public struct RecentEventCodes: Sendable {
 
     /// The event of `code` in `catalog`: from the table when these exact bytes were looked up lately.
     @inlinable
-    public mutating func event(for code: UnsafeRawBufferPointer, in catalog: EventCatalog) -> Event? {
+    public mutating func event(for code: ByteView, in catalog: EventCatalog) -> Event? {
         let count = code.count
-        guard count > 0 && count <= 16, let base = code.baseAddress else { return catalog.event(for: code) }
-        let low = count >= 8 ? base.loadUnaligned(as: UInt64.self) : InlineBytes.partialWord(base, count: count)
+        guard count > 0 && count <= 16 else { return catalog.event(for: code) }
+        let low = count >= 8 ? code.load(at: 0, as: UInt64.self) : code.partialWord(at: 0, count: count)
         let high: UInt64
         if count == 16 {
-            high = base.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+            high = code.load(at: 8, as: UInt64.self)
         } else if count > 8 {
-            high = InlineBytes.partialWord(base + 8, count: count - 8)
+            high = code.partialWord(at: 8, count: count - 8)
         } else {
             high = 0
         }

@@ -93,9 +93,9 @@ public struct ScanBatch: Sendable {
 
     /// Copies bytes into the arena and returns their span.
     @inlinable
-    public mutating func store(_ source: UnsafeRawBufferPointer) -> ByteSpan {
+    public mutating func store(_ source: ByteView) -> ByteSpan {
         let span = ByteSpan(offset: UInt32(bytes.count), length: UInt32(source.count))
-        bytes.append(contentsOf: source)
+        bytes.append(source)
         return span
     }
 
@@ -109,8 +109,7 @@ public struct ScanBatch: Sendable {
     /// than the writer).
     @inlinable
     public mutating func store(
-        _ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer, _ third: UnsafeRawBufferPointer,
-        _ fourth: UnsafeRawBufferPointer
+        _ first: ByteView, _ second: ByteView, _ third: ByteView, _ fourth: ByteView
     ) -> (ByteSpan, ByteSpan, ByteSpan, ByteSpan) {
         let previous = scans.last
         return store(
@@ -125,8 +124,7 @@ public struct ScanBatch: Sendable {
     /// ``store(_:_:_:_:)`` with the spans the second, third and fourth identifiers share already found (`nil`: stored).
     @inlinable
     public mutating func store(
-        _ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer, _ third: UnsafeRawBufferPointer,
-        _ fourth: UnsafeRawBufferPointer, shared: (ByteSpan?, ByteSpan?, ByteSpan?)
+        _ first: ByteView, _ second: ByteView, _ third: ByteView, _ fourth: ByteView, shared: (ByteSpan?, ByteSpan?, ByteSpan?)
     ) -> (ByteSpan, ByteSpan, ByteSpan, ByteSpan) {
         if let second = shared.0, let third = shared.1, let fourth = shared.2 {
             // The common case: only the tracking id is new, and one append copies it.
@@ -137,15 +135,13 @@ public struct ScanBatch: Sendable {
             + (shared.2 == nil ? fourth.count : 0)
         bytes.append(contentsOf: repeatElement(0, count: total))
         var offset = start
-        @inline(__always) func put(_ source: UnsafeRawBufferPointer, _ target: UnsafeMutableRawBufferPointer) -> ByteSpan {
+        @inline(__always) func put(_ source: ByteView, _ target: MutableByteView) -> ByteSpan {
             let span = ByteSpan(offset: UInt32(offset), length: UInt32(source.count))
-            if let base = source.baseAddress, source.count > 0 {
-                (target.baseAddress! + offset).copyMemory(from: base, byteCount: source.count)
-            }
+            target.copy(source, to: offset)
             offset += source.count
             return span
         }
-        return bytes.withUnsafeMutableBytes { target in
+        return bytes.withMutableByteView { target in
             (
                 put(first, target), shared.0 ?? put(second, target), shared.1 ?? put(third, target),
                 shared.2 ?? put(fourth, target)
@@ -155,38 +151,20 @@ public struct ScanBatch: Sendable {
 
     /// `span` when its bytes equal `source` (not empty), otherwise `nil`.
     @inlinable @inline(__always)
-    public func span(_ span: ByteSpan, ifEqualTo source: UnsafeRawBufferPointer) -> ByteSpan? {
-        guard span.length == source.count, let base = source.baseAddress, source.count > 0 else { return nil }
-        return bytes.withUnsafeBytes { arena in
-            Self.equal(arena.baseAddress! + Int(span.offset), base, count: source.count) ? span : nil
+    public func span(_ span: ByteSpan, ifEqualTo source: ByteView) -> ByteSpan? {
+        guard span.length == source.count, source.count > 0 else { return nil }
+        return bytes.withByteView { arena in
+            arena.part(from: Int(span.offset), count: source.count).equals(source) ? span : nil
         }
-    }
-
-    /// Whether `count` bytes at `left` and `right` are equal, eight at a time (identifiers are short: a call to
-    /// `memcmp` would cost more than comparing them).
-    @inlinable @inline(__always)
-    static func equal(_ left: UnsafeRawPointer, _ right: UnsafeRawPointer, count: Int) -> Bool {
-        var offset = 0
-        while offset + 8 <= count {
-            if left.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-                != right.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-            {
-                return false
-            }
-            offset += 8
-        }
-        let rest = count - offset
-        return rest == 0
-            || InlineBytes.partialWord(left + offset, count: rest) == InlineBytes.partialWord(right + offset, count: rest)
     }
 
     /// Calls `body` with the bytes of a span.
     @inlinable
-    public func withBytes<Result>(_ span: ByteSpan, _ body: (UnsafeRawBufferPointer) throws -> Result) rethrows
-        -> Result
+    public func withBytes<Result, Failure: Error>(_ span: ByteSpan, _ body: (ByteView) throws(Failure) -> Result)
+        throws(Failure) -> Result
     {
-        try bytes.withUnsafeBytes { all in
-            try body(UnsafeRawBufferPointer(rebasing: all[Int(span.offset)..<Int(span.offset + span.length)]))
+        try bytes.withByteView { all throws(Failure) in
+            try body(all.part(Int(span.offset)..<Int(span.offset + span.length)))
         }
     }
 
@@ -207,10 +185,7 @@ public struct ScanBatch: Sendable {
         seq: UInt64, reason: String? = nil, latitude: Int32? = nil, longitude: Int32? = nil, receivedAt: Int64 = 0,
         source: UInt32 = 0
     ) {
-        func put(_ text: String) -> ByteSpan {
-            var text = text
-            return text.withUTF8 { store(UnsafeRawBufferPointer($0)) }
-        }
+        func put(_ text: String) -> ByteSpan { text.withByteView { store($0) } }
         scans.append(
             Scan(
                 trackingID: put(trackingID), messenger: put(messenger), workCenter: put(workCenter),

@@ -27,23 +27,23 @@ public struct ScanValidator: Sendable {
 
     /// The raw bytes of one scan's fields; `nil` or empty means absent.
     public struct RawFields {
-        public var trackingID: UnsafeRawBufferPointer
-        public var event: UnsafeRawBufferPointer
-        public var scannedAt: UnsafeRawBufferPointer
-        public var messenger: UnsafeRawBufferPointer
-        public var workCenter: UnsafeRawBufferPointer
-        public var device: UnsafeRawBufferPointer
-        public var seq: UnsafeRawBufferPointer
-        public var reason: UnsafeRawBufferPointer
-        public var latitude: UnsafeRawBufferPointer
-        public var longitude: UnsafeRawBufferPointer
+        public var trackingID: ByteView
+        public var event: ByteView
+        public var scannedAt: ByteView
+        public var messenger: ByteView
+        public var workCenter: ByteView
+        public var device: ByteView
+        public var seq: ByteView
+        public var reason: ByteView
+        public var latitude: ByteView
+        public var longitude: ByteView
 
         @inlinable
         public init(
-            trackingID: UnsafeRawBufferPointer, event: UnsafeRawBufferPointer, scannedAt: UnsafeRawBufferPointer,
-            messenger: UnsafeRawBufferPointer, workCenter: UnsafeRawBufferPointer, device: UnsafeRawBufferPointer,
-            seq: UnsafeRawBufferPointer, reason: UnsafeRawBufferPointer, latitude: UnsafeRawBufferPointer,
-            longitude: UnsafeRawBufferPointer
+            trackingID: ByteView, event: ByteView, scannedAt: ByteView,
+            messenger: ByteView, workCenter: ByteView, device: ByteView,
+            seq: ByteView, reason: ByteView, latitude: ByteView,
+            longitude: ByteView
         ) {
             self.trackingID = trackingID
             self.event = event
@@ -93,7 +93,7 @@ public struct ScanValidator: Sendable {
         // scans nearly always repeat all three.
         let previous = batch.lastChecked == (batch.count, limits.identifierBytes) ? batch.scans.last : nil
         /// The previous scan's span when `bytes` equal it; otherwise `bytes` are checked and `nil` returned.
-        func sharedOrChecked(_ stored: ByteSpan?, _ bytes: UnsafeRawBufferPointer, _ field: ScanField) throws(Problem) -> ByteSpan? {
+        func sharedOrChecked(_ stored: ByteSpan?, _ bytes: ByteView, _ field: ScanField) throws(Problem) -> ByteSpan? {
             if let stored, let span = batch.span(stored, ifEqualTo: bytes) { return span }
             try check(bytes, field, limits.identifierBytes)
             return nil
@@ -142,7 +142,7 @@ public struct ScanValidator: Sendable {
     /// Why `bytes` are not a valid messenger, work centre, device or reason, or `nil`: the check
     /// ``CheckedIdentifier`` carries.
     @inlinable
-    public func identifierProblem(_ bytes: UnsafeRawBufferPointer) -> String? {
+    public func identifierProblem(_ bytes: ByteView) -> String? {
         Identifier.problem(bytes, maximumBytes: limits.identifierBytes)
     }
 
@@ -196,7 +196,7 @@ public struct ScanValidator: Sendable {
         if let reason = fields.reason {
             canonicalReason = try reason.withBytes { bytes throws(Problem) in try checkReason(bytes, event: fields.event) }
         } else {
-            canonicalReason = try checkReason(UnsafeRawBufferPointer(start: nil, count: 0), event: fields.event)
+            canonicalReason = try checkReason(ByteView(), event: fields.event)
         }
         if let (latitude, longitude) = fields.location {
             guard Int64(latitude).magnitude <= 90 * UInt64(Coordinate.unitsPerDegree) else {
@@ -241,7 +241,7 @@ public struct ScanValidator: Sendable {
 
     /// Checks a reason against the event and the catalog; returns the catalog's spelling when there is a catalog.
     @inlinable
-    func checkReason(_ reason: UnsafeRawBufferPointer, event: Event) throws(Problem) -> InlineBytes? {
+    func checkReason(_ reason: ByteView, event: Event) throws(Problem) -> InlineBytes? {
         if reason.isEmpty {
             if event.requiresReason { throw Problem(.reason, "is required for \(event.code)") }
             return nil
@@ -260,8 +260,8 @@ public struct ScanValidator: Sendable {
     /// Copies a validated scan's identifiers into the batch's arena and appends it.
     @inlinable
     func store(
-        trackingID: UnsafeRawBufferPointer, messenger: UnsafeRawBufferPointer, workCenter: UnsafeRawBufferPointer,
-        device: UnsafeRawBufferPointer, shared: (ByteSpan?, ByteSpan?, ByteSpan?), reason reasonBytes: UnsafeRawBufferPointer,
+        trackingID: ByteView, messenger: ByteView, workCenter: ByteView,
+        device: ByteView, shared: (ByteSpan?, ByteSpan?, ByteSpan?), reason reasonBytes: ByteView,
         canonicalReason: InlineBytes?,
         scannedAt: Int64, receivedAt: Int64, seq: UInt64, latitude: Int32, longitude: Int32, event: Event,
         hasLocation: Bool, source: UInt32, to batch: inout ScanBatch
@@ -283,7 +283,7 @@ public struct ScanValidator: Sendable {
     }
 
     @inlinable
-    func check(_ bytes: UnsafeRawBufferPointer, _ field: ScanField, _ maximum: Int) throws(Problem) {
+    func check(_ bytes: ByteView, _ field: ScanField, _ maximum: Int) throws(Problem) {
         if let problem = Identifier.problem(bytes, maximumBytes: maximum) { throw Problem(field, problem) }
     }
 }

@@ -1,3 +1,5 @@
+import RastroPrimitives
+
 /// Parsing and printing of `scanned_at` timestamps, on bytes.
 ///
 /// Accepted: `YYYY-MM-DD`, then `T` or a space, then `HH:MM`, optionally `:SS`, optionally a fraction of any length
@@ -8,7 +10,7 @@ public enum Timestamp {
     /// Parses a timestamp; throws a message fit for a rejected-row report.
     @inlinable
     public static func parse(
-        _ bytes: UnsafeRawBufferPointer, zone: inout SiteTimeZone
+        _ bytes: ByteView, zone: inout SiteTimeZone
     ) throws(FieldProblem) -> Int64 {
         let count = bytes.count
         guard count >= 16 else { throw FieldProblem("'\(String(decoding: bytes, as: UTF8.self))' is not a timestamp; expected YYYY-MM-DDTHH:MM[:SS[.fff]][Z|±HH:MM]") }
@@ -30,8 +32,8 @@ public enum Timestamp {
             return true
         }
         // The date of the timestamp parsed last (its bytes, validated then) is not parsed again.
-        let head = bytes.baseAddress!.loadUnaligned(as: UInt64.self)
-        let tail = bytes.baseAddress!.loadUnaligned(fromByteOffset: 8, as: UInt16.self)
+        let head = bytes.load(at: 0, as: UInt64.self)
+        let tail = bytes.load(at: 8, as: UInt16.self)
         var cachedDays: Int64? = nil
         var year = 0
         var month = 0
@@ -108,7 +110,7 @@ public enum Timestamp {
     }
 
     @usableFromInline
-    static func badShape(_ bytes: UnsafeRawBufferPointer) -> FieldProblem {
+    static func badShape(_ bytes: ByteView) -> FieldProblem {
         FieldProblem(
             "'\(String(decoding: bytes.prefix(48), as: UTF8.self))' is not a timestamp; expected "
                 + "YYYY-MM-DDTHH:MM[:SS[.fff]][Z|±HH:MM]")
@@ -116,16 +118,7 @@ public enum Timestamp {
 
     /// Parses a `String` (command-line arguments; not a hot path).
     public static func parse(_ text: String, zone: inout SiteTimeZone) throws(FieldProblem) -> Int64 {
-        var text = text
-        var result: Result<Int64, FieldProblem> = .failure(FieldProblem(""))
-        text.withUTF8 { buffer in
-            do throws(FieldProblem) {
-                result = .success(try parse(UnsafeRawBufferPointer(buffer), zone: &zone))
-            } catch {
-                result = .failure(error)
-            }
-        }
-        return try result.get()
+        try text.withByteView { bytes throws(FieldProblem) in try parse(bytes, zone: &zone) }
     }
 
     /// Appends `YYYY-MM-DDTHH:MM:SS.mmm±HH:MM` in the site zone to `output`.

@@ -1,4 +1,5 @@
 import RastroCore
+import RastroPrimitives
 
 extension ScanGenerator {
     /// Turns one day's scans into upload batches: seqs in each handheld's order, batches of 8–60 scans or cut by a
@@ -76,7 +77,7 @@ extension ScanGenerator {
     }
 
     /// Emits, in upload order, every batch uploaded before `cutoff`; `false` once the stream has its scans.
-    func emitUploads(before cutoff: Int64, _ emit: (GeneratedRowKind?, UnsafeRawBufferPointer) -> Void) -> Bool {
+    func emitUploads(before cutoff: Int64, _ emit: (GeneratedRowKind?, ByteView) -> Void) -> Bool {
         // Sorting by (upload time, creation order) keeps ties in creation order, so the stream is deterministic.
         let order = outbox.indices.sorted { (outbox[$0].uploadTime, $0) < (outbox[$1].uploadTime, $1) }
         var remaining: [UploadBatch] = []
@@ -87,7 +88,7 @@ extension ScanGenerator {
                 remaining.append(batch)
                 continue
             }
-            batch.bytes.withUnsafeBytes { bytes in
+            batch.bytes.withByteView { bytes in
                 for line in batch.lineStarts.indices {
                     let end = line + 1 < batch.lineStarts.count ? batch.lineStarts[line + 1] : bytes.count
                     let kind: GeneratedRowKind = batch.malformed[line] ? .malformed : batch.kind
@@ -108,7 +109,7 @@ extension ScanGenerator {
                         if configuration.clean { continue }
                         statistics.malformed += 1
                     }
-                    emit(kind, UnsafeRawBufferPointer(rebasing: bytes[batch.lineStarts[line]..<end]))
+                    emit(kind, bytes.part(batch.lineStarts[line]..<end))
                 }
             }
         }

@@ -1,4 +1,5 @@
 import RastroCore
+import RastroPrimitives
 
 /// A deterministic, realistic scan stream: what handhelds across a courier network upload.
 ///
@@ -72,8 +73,8 @@ public final class ScanGenerator {
     }
 
     /// Calls `emit` for the header and then every row, in upload order, each with its line feed.
-    public func generate(_ emit: (GeneratedRowKind?, UnsafeRawBufferPointer) -> Void) {
-        Self.header.withUnsafeBytes { emit(nil, $0) }
+    public func generate(_ emit: (GeneratedRowKind?, ByteView) -> Void) {
+        Self.header.withByteView { emit(nil, $0) }
         var day = 0
         while statistics.scans < configuration.scans {
             statistics.days = day + 1

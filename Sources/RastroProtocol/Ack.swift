@@ -67,7 +67,7 @@ public struct Ack: Sendable, Equatable {
         return writer.bytes
     }
 
-    public static func decode(_ payload: UnsafeRawBufferPointer) throws(ProtocolError) -> Ack {
+    public static func decode(_ payload: ByteView) throws(ProtocolError) -> Ack {
         var reader = ByteReader(payload)
         do throws(CorruptBytes) {
             var ack = Ack(

@@ -33,7 +33,7 @@ public struct BatchDecoder: Sendable {
 
     /// Decodes a batch payload; valid scans go to `batch` with `source` = their index in the frame.
     public mutating func decode(
-        _ payload: UnsafeRawBufferPointer, receivedAt: Int64, into batch: inout ScanBatch, rejections: inout [Rejection]
+        _ payload: ByteView, receivedAt: Int64, into batch: inout ScanBatch, rejections: inout [Rejection]
     ) throws(ProtocolError) -> UInt64 {
         var reader = ByteReader(payload)
         var number: UInt64 = 0
@@ -70,9 +70,7 @@ public struct BatchDecoder: Sendable {
                     throw CorruptBytes("a tracking id shares \(shared) bytes with one of \(trackingLength)")
                 }
                 let suffix = try reader.slice(suffixLength)
-                tracking.withUnsafeMutableBytes { bytes in
-                    if suffixLength > 0 { (bytes.baseAddress! + shared).copyMemory(from: suffix.baseAddress!, byteCount: suffixLength) }
-                }
+                tracking.withMutableByteView { $0.copy(suffix, to: shared) }
                 trackingLength = shared + suffixLength
                 previousTime &+= try reader.zigzag()
                 let messenger = try reference(&reader)
@@ -120,7 +118,7 @@ public struct BatchDecoder: Sendable {
                     index += 1
                     continue
                 }
-                let trackingID = tracking.withUnsafeBytes { InlineBytes(UnsafeRawBufferPointer(rebasing: $0[0..<trackingLength])) }
+                let trackingID = tracking.withByteView { InlineBytes($0.prefix(upTo: trackingLength)) }
                 do throws(ScanValidator.Problem) {
                     try validator.append(
                         typed: ScanValidator.TypedFields(

@@ -28,7 +28,7 @@ public struct BatchEncoder: Sendable {
         var previousSeq: UInt64 = 0
         var previousLatitude: Int64 = 0
         var previousLongitude: Int64 = 0
-        var previousTracking = InlineBytes(UnsafeRawBufferPointer(start: nil, count: 0))
+        var previousTracking = InlineBytes(ByteView())
         // A handheld's consecutive scans share their messenger, centre and device: comparing with the previous
         // scan's skips the dictionary's hashing for most of them.
         var recent = (messenger: Recent(), center: Recent(), device: Recent())
@@ -47,7 +47,7 @@ public struct BatchEncoder: Sendable {
                     while shared < limit && current[shared] == before[shared] { shared += 1 }
                     writer.byte(UInt8(shared))
                     writer.byte(UInt8(current.count - shared))
-                    writer.append(UnsafeRawBufferPointer(rebasing: current[shared...]))
+                    writer.append(current.part(from: shared))
                 }
             }
             previousTracking = tracking
@@ -70,7 +70,7 @@ public struct BatchEncoder: Sendable {
 
     /// The last string a field referred to and its index (entries are never removed, so it stays valid).
     struct Recent {
-        var value = InlineBytes(UnsafeRawBufferPointer(start: nil, count: 0))
+        var value = InlineBytes(ByteView())
         var index = -1
     }
 

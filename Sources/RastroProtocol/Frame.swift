@@ -14,20 +14,20 @@ public enum Frame {
     public static var overheadBytes: Int { 9 }
 
     /// Appends a whole frame to `writer`.
-    public static func append(_ type: FrameType, payload: UnsafeRawBufferPointer, to writer: ByteWriter) {
+    public static func append(_ type: FrameType, payload: ByteView, to writer: ByteWriter) {
         let length = UInt32(payload.count + 1)
         writer.uint32BigEndian(length)
         let start = writer.count
         writer.byte(type.rawValue)
         writer.append(payload)
-        let crc = writer.withBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[start...])) }
+        let crc = writer.withBytes { CRC32C.checksum($0.part(from: start)) }
         writer.uint32BigEndian(crc)
     }
 
     /// A whole frame as bytes.
     public static func encode(_ type: FrameType, payload: [UInt8]) -> [UInt8] {
         let writer = ByteWriter(reservingCapacity: payload.count + overheadBytes)
-        payload.withUnsafeBytes { append(type, payload: $0, to: writer) }
+        payload.withByteView { append(type, payload: $0, to: writer) }
         return writer.bytes
     }
 
@@ -39,17 +39,17 @@ public enum Frame {
     }
 
     /// Parses the frame at the start of `bytes`, checking its length bound and checksum.
-    public static func parse(_ bytes: UnsafeRawBufferPointer, maximumBytes: Int) throws(ProtocolError) -> Parsed {
+    public static func parse(_ bytes: ByteView, maximumBytes: Int) throws(ProtocolError) -> Parsed {
         guard bytes.count >= 4 else { return .needMore }
-        let length = Int(UInt32(bigEndian: bytes.loadUnaligned(as: UInt32.self)))
+        let length = Int(UInt32(bigEndian: bytes.load(at: 0, as: UInt32.self)))
         guard length >= 1 else { throw ProtocolError(.malformedFrame, "a frame of length 0") }
         guard length <= maximumBytes else {
             throw ProtocolError(.frameTooLarge, "a frame of \(length) bytes; the limit is \(maximumBytes)")
         }
         let total = 4 + length + 4
         guard bytes.count >= total else { return .needMore }
-        let body = UnsafeRawBufferPointer(rebasing: bytes[4..<(4 + length)])
-        let expected = UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: 4 + length, as: UInt32.self))
+        let body = bytes.part(4..<(4 + length))
+        let expected = UInt32(bigEndian: bytes.load(at: 4 + length, as: UInt32.self))
         let actual = CRC32C.checksum(body)
         guard expected == actual else {
             throw ProtocolError(

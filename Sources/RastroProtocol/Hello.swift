@@ -41,14 +41,14 @@ public struct Hello: Sendable, Equatable {
     }
 
     /// Decodes a hello; a wrong magic or version is reported before anything else is read.
-    public static func decode(_ payload: UnsafeRawBufferPointer) throws(ProtocolError) -> Hello {
+    public static func decode(_ payload: ByteView) throws(ProtocolError) -> Hello {
         guard payload.count >= 5, Array(payload.prefix(4)) == magic else {
             throw ProtocolError(.notRastro, "the first frame must start with \"RSTR\"")
         }
         guard payload[4] == currentVersion else {
             throw ProtocolError(.unsupportedVersion, "version \(payload[4]); this server speaks version \(currentVersion)")
         }
-        var reader = ByteReader(UnsafeRawBufferPointer(rebasing: payload[5...]))
+        var reader = ByteReader(payload.part(from: 5))
         do throws(CorruptBytes) {
             let high = UInt64(try reader.uint32BigEndian())
             let low = UInt64(try reader.uint32BigEndian())
@@ -84,7 +84,7 @@ public struct Welcome: Sendable, Equatable {
         return writer.bytes
     }
 
-    public static func decode(_ payload: UnsafeRawBufferPointer) throws(ProtocolError) -> Welcome {
+    public static func decode(_ payload: ByteView) throws(ProtocolError) -> Welcome {
         var reader = ByteReader(payload)
         do throws(CorruptBytes) {
             let welcome = Welcome(
@@ -112,7 +112,7 @@ public enum ErrorFrame {
         return writer.bytes
     }
 
-    public static func decode(_ payload: UnsafeRawBufferPointer) throws(ProtocolError) -> ProtocolError {
+    public static func decode(_ payload: ByteView) throws(ProtocolError) -> ProtocolError {
         var reader = ByteReader(payload)
         do throws(CorruptBytes) {
             let raw = UInt16(try reader.byte()) << 8 | UInt16(try reader.byte())

@@ -60,7 +60,7 @@ final class BinaryConnectionHandler: ReadGate, ChannelInboundHandler, RemovableC
                 return
             }
             do throws(ProtocolError) {
-                let hello = try frame.payload.withUnsafeReadableBytes { bytes throws(ProtocolError) in try Hello.decode(bytes) }
+                let hello = try frame.payload.withReadableByteView { bytes throws(ProtocolError) in try Hello.decode(bytes) }
                 switch server.authorize(hello.token, peer: peer, channel: "binary") {
                 case .failure(let refusal):
                     fail(context: context, ProtocolError(refusal.isAnalyst ? .forbidden : .unauthorized, "\(refusal)"))
@@ -85,7 +85,7 @@ final class BinaryConnectionHandler: ReadGate, ChannelInboundHandler, RemovableC
             var rejections: [BatchDecoder.Rejection] = []
             let number: UInt64
             do throws(ProtocolError) {
-                number = try frame.payload.withUnsafeReadableBytes { bytes throws(ProtocolError) in
+                number = try frame.payload.withReadableByteView { bytes throws(ProtocolError) in
                     try decoder.decode(bytes, receivedAt: serverReceiveTime(), into: &batch, rejections: &rejections)
                 }
             } catch {
@@ -176,7 +176,7 @@ final class BinaryConnectionHandler: ReadGate, ChannelInboundHandler, RemovableC
         state = .closing
         server.logger.info("closing", metadata: ["peer": "\(peer)", "error": "\(error)"])
         let writer = ByteWriter(reservingCapacity: 64)
-        ErrorFrame.encode(error).withUnsafeBytes { Frame.append(.error, payload: $0, to: writer) }
+        ErrorFrame.encode(error).withByteView { Frame.append(.error, payload: $0, to: writer) }
         var buffer = context.channel.allocator.buffer(capacity: writer.count)
         writer.withBytes { _ = buffer.writeBytes($0) }
         context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in context.close(promise: nil) }
@@ -185,7 +185,7 @@ final class BinaryConnectionHandler: ReadGate, ChannelInboundHandler, RemovableC
     func write(context: ChannelHandlerContext, _ type: FrameType, _ payload: [UInt8]) {
         var buffer = context.channel.allocator.buffer(capacity: payload.count + Frame.overheadBytes)
         let writer = ByteWriter(reservingCapacity: payload.count + Frame.overheadBytes)
-        payload.withUnsafeBytes { Frame.append(type, payload: $0, to: writer) }
+        payload.withByteView { Frame.append(type, payload: $0, to: writer) }
         writer.withBytes { _ = buffer.writeBytes($0) }
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
     }

@@ -14,7 +14,7 @@ struct BinaryFrameDecoder: ByteToMessageDecoder {
     let maximumBytes: Int
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        let parsed = try buffer.withUnsafeReadableBytes { bytes throws(ProtocolError) in
+        let parsed = try buffer.withReadableByteView { bytes throws(ProtocolError) in
             try Frame.parse(bytes, maximumBytes: maximumBytes)
         }
         guard case .frame(let type, let payload, let length) = parsed else { return .needMoreData }

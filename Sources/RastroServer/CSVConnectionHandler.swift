@@ -88,7 +88,7 @@ final class CSVConnectionHandler: ReadGate, ChannelInboundHandler, RemovableChan
             var rejects: [CSVRejection] = []
             let consumed: Int
             do {
-                consumed = try pending.withUnsafeBytes { bytes in
+                consumed = try pending.withByteView { bytes in
                     try reader.read(
                         bytes, isFinal: isFinal, receivedAt: serverReceiveTime(), maximumScans: server.limits.scansPerBatch,
                         into: &batch, rejects: &rejects)

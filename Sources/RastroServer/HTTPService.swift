@@ -100,12 +100,12 @@ enum HTTPService {
         var offset = 0
         let receivedAt = serverReceiveTime()
         do {
-            try body.withUnsafeReadableBytes { bytes in
+            try body.withReadableByteView { bytes in
                 while offset < bytes.count || batches.isEmpty {
                     var batch = ScanBatch()
                     var rejects: [CSVRejection] = []
                     offset += try reader.read(
-                        UnsafeRawBufferPointer(rebasing: bytes[offset...]), isFinal: true, receivedAt: receivedAt,
+                        bytes.part(from: offset), isFinal: true, receivedAt: receivedAt,
                         maximumScans: server.limits.scansPerBatch, into: &batch, rejects: &rejects)
                     batches.append((batch, rejects.map(SubmissionProblem.init(rejection:))))
                     if offset >= bytes.count { break }

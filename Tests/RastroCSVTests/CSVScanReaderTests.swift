@@ -1,6 +1,7 @@
 @testable import RastroCSV
 import RastroCore
 import RastroGenerator
+import RastroPrimitives
 import Testing
 
 /// Reads a whole CSV text with the standard catalogs in Bogotá, optionally in chunks of `chunkSize` bytes.
@@ -13,7 +14,7 @@ func readCSV(
     var rejects: [CSVRejection] = []
     let bytes = Array(text.utf8)
     let receivedAt: Int64 = 1_790_000_000_000  // 2026-09-21, after every timestamp below.
-    try bytes.withUnsafeBytes { all in
+    try bytes.withByteView { all in
         guard let chunkSize else {
             let used = try reader.read(all, isFinal: true, receivedAt: receivedAt, maximumScans: .max, into: &batch, rejects: &rejects)
             #expect(used == all.count)
@@ -24,7 +25,7 @@ func readCSV(
         var available = 0
         while consumed < all.count {
             available = min(all.count, max(available, consumed) + chunkSize)
-            let window = UnsafeRawBufferPointer(rebasing: all[consumed..<available])
+            let window = all.part(consumed..<available)
             consumed += try reader.read(
                 window, isFinal: available == all.count, receivedAt: receivedAt, maximumScans: .max, into: &batch,
                 rejects: &rejects)
@@ -244,9 +245,7 @@ struct CSVWriterTests {
             let delimiter: UInt8 = next() % 2 == 0 ? 0x2C : 0x3B
             let start = bytes.isEmpty ? 0 : Int(next() % UInt64(bytes.count + 1))
             let expected = bytes[start...].firstIndex { $0 == delimiter || $0 == 0x0A || $0 == 0x0D } ?? bytes.count
-            let got = bytes.withUnsafeBytes { raw in
-                CSVScanReader.endOfUnquotedField(raw.baseAddress ?? UnsafeRawPointer(bitPattern: 8)!, raw.count, from: start, delimiter: delimiter)
-            }
+            let got = bytes.withByteView { $0.endOfUnquotedField(from: start, delimiter: delimiter) }
             #expect(got == expected, "\(bytes) from \(start)")
         }
     }

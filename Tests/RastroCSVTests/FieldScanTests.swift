@@ -1,4 +1,5 @@
 @testable import RastroCSV
+import RastroPrimitives
 import Testing
 
 /// The tokeniser's word-at-a-time search for the end of an unquoted field, against a byte loop.
@@ -22,9 +23,7 @@ struct FieldScanTests {
                 // A second terminator later must not matter.
                 if let terminatorAt, terminatorAt + 3 < length { bytes[terminatorAt + 3] = 0x0A }
                 for start in 0...length {
-                    let found = bytes.withUnsafeBytes {
-                        CSVScanReader.endOfUnquotedField($0.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, length, from: start, delimiter: delimiter)
-                    }
+                    let found = bytes.withByteView { $0.prefix(upTo: length).endOfUnquotedField(from: start, delimiter: delimiter) }
                     let expected = Self.expected(bytes, from: start, delimiter: delimiter)
                     #expect(found == expected, "length \(length), terminator at \(terminatorAt.map(String.init) ?? "none"), start \(start)")
                     if found != expected { return }

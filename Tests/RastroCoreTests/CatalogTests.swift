@@ -1,15 +1,15 @@
 import RastroCore
-import Testing
+import RastroPrimitives
 
 #if canImport(Glibc)
 import Glibc
+import Testing
 #endif
 
 @Suite("Catalogs")
 struct CatalogTests {
     func event(_ code: String, _ catalog: EventCatalog = .standard) -> Event? {
-        var code = code
-        return code.withUTF8 { catalog.event(for: UnsafeRawBufferPointer($0)) }
+        code.withByteView { catalog.event(for: $0) }
     }
 
     @Test func canonicalCodesAndAliasesMapCaseInsensitively() {
@@ -39,8 +39,8 @@ struct CatalogTests {
     }
 
     @Test func reasonsKnowWhichEventsTheyApplyTo() throws {
-        var code = "no_reclamado"
-        let entry = try #require(code.withUTF8 { ReasonCatalog.standard.entry(for: UnsafeRawBufferPointer($0)) })
+        let code = "no_reclamado"
+        let entry = try #require(code.withByteView { ReasonCatalog.standard.entry(for: $0) })
         #expect(entry.code.string == "NO_RECLAMADO")
         #expect(entry.applies(to: .returned))
         #expect(!entry.applies(to: .failedAttempt))

@@ -1,18 +1,12 @@
 import RastroCore
 import RastroGenerator
+import RastroPrimitives
 import Testing
 
 @Suite("Coordinates and numbers")
 struct CoordinateTests {
     func parse(_ text: String, limit: Int64 = 180) throws(FieldProblem) -> Int32 {
-        var text = text
-        var result: Result<Int32, FieldProblem> = .failure(FieldProblem(""))
-        text.withUTF8 { buffer in
-            do throws(FieldProblem) {
-                result = .success(try Coordinate.parse(UnsafeRawBufferPointer(buffer), limitDegrees: limit))
-            } catch { result = .failure(error) }
-        }
-        return try result.get()
+        try text.withByteView { bytes throws(FieldProblem) in try Coordinate.parse(bytes, limitDegrees: limit) }
     }
 
     @Test(arguments: [
@@ -46,14 +40,7 @@ struct CoordinateTests {
 
     @Test func parsesUnsigned64BitSeqs() throws {
         func seq(_ text: String) throws(FieldProblem) -> UInt64 {
-            var text = text
-            var result: Result<UInt64, FieldProblem> = .failure(FieldProblem(""))
-            text.withUTF8 { buffer in
-                do throws(FieldProblem) { result = .success(try Decimal64.parse(UnsafeRawBufferPointer(buffer))) } catch {
-                    result = .failure(error)
-                }
-            }
-            return try result.get()
+            try text.withByteView { bytes throws(FieldProblem) in try Decimal64.parse(bytes) }
         }
         #expect(try seq("18446744073709551615") == UInt64.max)
         #expect(try seq("0") == 0)

@@ -1,4 +1,5 @@
 import RastroCore
+import RastroPrimitives
 import Testing
 
 /// The word-at-a-time identifier check against the byte-by-byte rule it replaces.
@@ -14,7 +15,7 @@ struct IdentifierTests {
             for value in 0...255 {
                 bytes[position] = UInt8(value)
                 let expected = Identifier.isAllowed(UInt8(value))
-                let found = bytes.withUnsafeBytes { Identifier.allAllowed(UnsafeRawBufferPointer(rebasing: $0[0..<length])) }
+                let found = bytes.withByteView { Identifier.allAllowed($0.prefix(upTo: length)) }
                 #expect(found == expected, "length \(length), byte 0x\(String(value, radix: 16)) at \(position)")
                 if found != expected { return }
             }

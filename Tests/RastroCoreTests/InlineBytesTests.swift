@@ -10,7 +10,7 @@ struct InlineBytesTests {
         let bytes = (0..<length).map { UInt8(33 + ($0 * 7) % 90) }
         // Surrounded by other bytes, as identifiers are inside a batch's storage: nothing past the end may be read in.
         let padded = [0xFF] + bytes + [UInt8](repeating: 0xEE, count: 48)
-        let value = padded.withUnsafeBytes { InlineBytes(UnsafeRawBufferPointer(rebasing: $0[1..<(1 + length)])) }
+        let value = padded.withByteView { InlineBytes($0.part(1..<(1 + length))) }
         #expect(Int(value.count) == length)
         #expect(value.withBytes { Array($0) } == bytes)
         #expect(value == InlineBytes(String(decoding: bytes, as: UTF8.self)))
@@ -23,15 +23,15 @@ struct InlineBytesTests {
         let bytes = (0..<length).map { UInt8(33 + ($0 * 11) % 90) }
         let value = InlineBytes(String(decoding: bytes, as: UTF8.self))
         var padded = [0xFF] + bytes + [UInt8](repeating: 0xEE, count: 48)
-        padded.withUnsafeBytes { all in
-            #expect(value.equals(UnsafeRawBufferPointer(rebasing: all[1..<(1 + length)])))
-            #expect(!value.equals(UnsafeRawBufferPointer(rebasing: all[1..<(2 + length)])))
-            if length > 0 { #expect(!value.equals(UnsafeRawBufferPointer(rebasing: all[1..<length]))) }
+        padded.withByteView { all in
+            #expect(value.equals(all.part(1..<(1 + length))))
+            #expect(!value.equals(all.part(1..<(2 + length))))
+            if length > 0 { #expect(!value.equals(all.part(1..<length))) }
         }
         for position in 0..<length {
             padded[1 + position] ^= 0x20
-            padded.withUnsafeBytes { all in
-                #expect(!value.equals(UnsafeRawBufferPointer(rebasing: all[1..<(1 + length)])), "byte \(position) differs")
+            padded.withByteView { all in
+                #expect(!value.equals(all.part(1..<(1 + length))), "byte \(position) differs")
             }
             padded[1 + position] ^= 0x20
         }
@@ -44,7 +44,7 @@ struct InlineBytesTests {
                 for value in 0...255 {
                     var bytes = [UInt8](repeating: UInt8(ascii: "Q"), count: length)
                     bytes[position] = UInt8(value)
-                    let folded = bytes.withUnsafeBytes { InlineBytes($0).lowercased }
+                    let folded = bytes.withByteView { InlineBytes($0).lowercased }
                     let expected = bytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }
                     let found = folded.withBytes { Array($0) }
                     #expect(found == expected, "length \(length), byte \(value) at \(position)")

@@ -1,4 +1,5 @@
 import RastroCore
+import RastroPrimitives
 import Testing
 
 @Suite("Recent event codes")
@@ -17,9 +18,9 @@ struct RecentEventCodesTests {
         var state: UInt64 = 42
         for _ in 0..<20_000 {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            var code = spellings[Int(state >> 33) % spellings.count]
-            let expected = code.withUTF8 { catalog.event(for: UnsafeRawBufferPointer($0)) }
-            let answered = code.withUTF8 { table.event(for: UnsafeRawBufferPointer($0), in: catalog) }
+            let code = spellings[Int(state >> 33) % spellings.count]
+            let expected = code.withByteView { catalog.event(for: $0) }
+            let answered = code.withByteView { table.event(for: $0, in: catalog) }
             #expect(answered == expected, "\(code)")
         }
     }
@@ -30,19 +31,19 @@ struct RecentEventCodesTests {
         func accepts(_ code: String) -> Bool {
             var batch = ScanBatch()
             let fields = ["GU1", code, "2026-09-01T10:00:00-05:00", "M1", "C1", "D1", "1"].map { Array($0.utf8) }
-            return fields[0].withUnsafeBytes { tracking in
-                fields[1].withUnsafeBytes { event in
-                    fields[2].withUnsafeBytes { time in
-                        fields[3].withUnsafeBytes { messenger in
-                            fields[4].withUnsafeBytes { center in
-                                fields[5].withUnsafeBytes { device in
-                                    fields[6].withUnsafeBytes { seq in
+            return fields[0].withByteView { tracking in
+                fields[1].withByteView { event in
+                    fields[2].withByteView { time in
+                        fields[3].withByteView { messenger in
+                            fields[4].withByteView { center in
+                                fields[5].withByteView { device in
+                                    fields[6].withByteView { seq in
                                         let raw = ScanValidator.RawFields(
                                             trackingID: tracking, event: event, scannedAt: time, messenger: messenger,
                                             workCenter: center, device: device, seq: seq,
-                                            reason: UnsafeRawBufferPointer(start: nil, count: 0),
-                                            latitude: UnsafeRawBufferPointer(start: nil, count: 0),
-                                            longitude: UnsafeRawBufferPointer(start: nil, count: 0))
+                                            reason: ByteView(),
+                                            latitude: ByteView(),
+                                            longitude: ByteView())
                                         do {
                                             try validator.append(raw, receivedAt: 1_788_300_000_000, source: 1, to: &batch)
                                             return true

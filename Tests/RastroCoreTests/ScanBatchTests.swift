@@ -1,4 +1,5 @@
 import RastroCore
+import RastroPrimitives
 import Testing
 
 @Suite("Scan batches")
@@ -13,15 +14,15 @@ struct ScanBatchTests {
         var together = ScanBatch()
         var oneByOne = ScanBatch()
         let earlier = Array("earlier".utf8)
-        _ = earlier.withUnsafeBytes { together.store($0) }
-        _ = earlier.withUnsafeBytes { oneByOne.store($0) }
+        _ = earlier.withByteView { together.store($0) }
+        _ = earlier.withByteView { oneByOne.store($0) }
         let bytes = fields.map { Array($0.utf8) }
-        let spans = bytes[0].withUnsafeBytes { a in
-            bytes[1].withUnsafeBytes { b in
-                bytes[2].withUnsafeBytes { c in bytes[3].withUnsafeBytes { d in together.store(a, b, c, d) } }
+        let spans = bytes[0].withByteView { a in
+            bytes[1].withByteView { b in
+                bytes[2].withByteView { c in bytes[3].withByteView { d in together.store(a, b, c, d) } }
             }
         }
-        let each = bytes.map { field in field.withUnsafeBytes { oneByOne.store($0) } }
+        let each = bytes.map { field in field.withByteView { oneByOne.store($0) } }
         #expect([spans.0, spans.1, spans.2, spans.3] == each)
         #expect(together.bytes == oneByOne.bytes)
         #expect([spans.0, spans.1, spans.2, spans.3].map(together.string) == fields)
@@ -30,9 +31,9 @@ struct ScanBatchTests {
     /// Stores a scan's four identifiers and appends the scan, as the validator does.
     static func append(_ fields: [String], to batch: inout ScanBatch) {
         let bytes = fields.map { Array($0.utf8) }
-        let spans = bytes[0].withUnsafeBytes { a in
-            bytes[1].withUnsafeBytes { b in
-                bytes[2].withUnsafeBytes { c in bytes[3].withUnsafeBytes { d in batch.store(a, b, c, d) } }
+        let spans = bytes[0].withByteView { a in
+            bytes[1].withByteView { b in
+                bytes[2].withByteView { c in bytes[3].withByteView { d in batch.store(a, b, c, d) } }
             }
         }
         batch.scans.append(

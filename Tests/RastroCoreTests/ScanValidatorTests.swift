@@ -1,4 +1,5 @@
 import RastroCore
+import RastroPrimitives
 import Testing
 
 @Suite("Scan validator")
@@ -14,9 +15,9 @@ struct ScanValidatorTests {
             ranges.append(bytes.count..<bytes.count + field.utf8.count)
             bytes.append(contentsOf: field.utf8)
         }
-        return bytes.withUnsafeBytes { all in
-            func field(_ index: Int) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: all[ranges[index]]) }
-            let none = UnsafeRawBufferPointer(start: nil, count: 0)
+        return bytes.withByteView { all in
+            func field(_ index: Int) -> ByteView { all.part(ranges[index]) }
+            let none = ByteView()
             let raw = ScanValidator.RawFields(
                 trackingID: field(0), event: field(1), scannedAt: field(2), messenger: field(3), workCenter: field(4),
                 device: field(5), seq: field(6), reason: none, latitude: none, longitude: none)

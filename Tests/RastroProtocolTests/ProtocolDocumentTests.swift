@@ -75,13 +75,13 @@ struct ProtocolDocumentTests {
             let bytes = try #require(frames.first { $0.name == name }).bytes
             var decoded = ScanBatch()
             var rejections: [BatchDecoder.Rejection] = []
-            try bytes.withUnsafeBytes { buffer in
+            try bytes.withByteView { buffer in
                 guard case .frame(.batch, let payload, bytes.count) = try Frame.parse(buffer, maximumBytes: 1 << 20) else {
                     Issue.record("\(name) is not one whole batch frame")
                     return
                 }
                 _ = try decoder.decode(
-                    UnsafeRawBufferPointer(rebasing: buffer[payload]), receivedAt: 1_788_268_000_000, into: &decoded, rejections: &rejections)
+                    buffer.part(payload), receivedAt: 1_788_268_000_000, into: &decoded, rejections: &rejections)
             }
             #expect(rejections.isEmpty)
             results.append(ProtocolTests.describe(decoded))
@@ -93,10 +93,10 @@ struct ProtocolDocumentTests {
     @Test func theDocumentsAckAndErrorDecodeToWhatItSays() throws {
         let frames = Self.frames()
         let ack = try #require(frames.first { $0.name == "ack 2" }).bytes
-        let decoded = try ack.withUnsafeBytes { buffer in try Ack.decode(UnsafeRawBufferPointer(rebasing: buffer[5..<(buffer.count - 4)])) }
+        let decoded = try ack.withByteView { buffer in try Ack.decode(buffer.part(5..<(buffer.count - 4))) }
         #expect(decoded.duplicates == 1 && decoded.rejected == 1 && decoded.problems.first?.field == .reason)
         let error = try #require(frames.first { $0.name == "error" }).bytes
-        let refusal = try error.withUnsafeBytes { buffer in try ErrorFrame.decode(UnsafeRawBufferPointer(rebasing: buffer[5..<(buffer.count - 4)])) }
+        let refusal = try error.withByteView { buffer in try ErrorFrame.decode(buffer.part(5..<(buffer.count - 4))) }
         #expect(refusal.code == .unauthorized && refusal.message == "unknown token")
     }
 }

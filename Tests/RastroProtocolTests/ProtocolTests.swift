@@ -11,13 +11,13 @@ struct ProtocolTests {
         #expect(CRC32C.checksum([]) == 0)
         #expect(CRC32C.checksum([UInt8](repeating: 0, count: 32)) == 0x8A91_36AA)
         let long = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
-        let split = long.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[500...]), continuing: CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[..<500]))) }
+        let split = long.withByteView { CRC32C.checksum($0.part(from: 500), continuing: CRC32C.checksum($0.prefix(upTo: 500))) }
         #expect(split == CRC32C.checksum(long))
     }
 
     func parse(_ bytes: [UInt8], maximum: Int = 1 << 20) throws(ProtocolError) -> Frame.Parsed {
         var result: Result<Frame.Parsed, ProtocolError> = .success(.needMore)
-        bytes.withUnsafeBytes { buffer in
+        bytes.withByteView { buffer in
             do throws(ProtocolError) { result = .success(try Frame.parse(buffer, maximumBytes: maximum)) } catch { result = .failure(error) }
         }
         return try result.get()
@@ -59,17 +59,17 @@ struct ProtocolTests {
 
     @Test func helloRoundTripsAndRefusesStrangersAndOtherVersions() throws {
         let hello = Hello(session: 0x0102_0304_0506_0708, token: "rst_abc", client: "test")
-        let decoded = try hello.encode().withUnsafeBytes { try Hello.decode($0) }
+        let decoded = try hello.encode().withByteView { try Hello.decode($0) }
         #expect(decoded == hello)
         var wrongVersion = hello.encode()
         wrongVersion[4] = 9
-        #expect { try wrongVersion.withUnsafeBytes { try Hello.decode($0) } } throws: { ($0 as? ProtocolError)?.code == .unsupportedVersion }
-        #expect { try Array("GET / HTTP/1.1".utf8).withUnsafeBytes { try Hello.decode($0) } } throws: { ($0 as? ProtocolError)?.code == .notRastro }
-        #expect { try Array(hello.encode().dropLast(3)).withUnsafeBytes { try Hello.decode($0) } } throws: { ($0 as? ProtocolError)?.code == .malformedFrame }
+        #expect { try wrongVersion.withByteView { try Hello.decode($0) } } throws: { ($0 as? ProtocolError)?.code == .unsupportedVersion }
+        #expect { try Array("GET / HTTP/1.1".utf8).withByteView { try Hello.decode($0) } } throws: { ($0 as? ProtocolError)?.code == .notRastro }
+        #expect { try Array(hello.encode().dropLast(3)).withByteView { try Hello.decode($0) } } throws: { ($0 as? ProtocolError)?.code == .malformedFrame }
         let welcome = Welcome(maximumFrameBytes: 4 << 20, maximumScansPerBatch: 10_000)
-        #expect(try welcome.encode().withUnsafeBytes { try Welcome.decode($0) } == welcome)
+        #expect(try welcome.encode().withByteView { try Welcome.decode($0) } == welcome)
         let error = ProtocolError(.unauthorized, "unknown or revoked token")
-        #expect(try ErrorFrame.encode(error).withUnsafeBytes { try ErrorFrame.decode($0) } == error)
+        #expect(try ErrorFrame.encode(error).withByteView { try ErrorFrame.decode($0) } == error)
     }
 
     static func validator() -> ScanValidator {
@@ -216,7 +216,7 @@ struct ProtocolTests {
             var decoder = BatchDecoder(validator: Self.validator(), maximumScans: maximumScans)
             var out = ScanBatch()
             var rejections: [BatchDecoder.Rejection] = []
-            _ = try payload.withUnsafeBytes { try decoder.decode($0, receivedAt: StreamFixtures.receivedAt, into: &out, rejections: &rejections) }
+            _ = try payload.withByteView { try decoder.decode($0, receivedAt: StreamFixtures.receivedAt, into: &out, rejections: &rejections) }
         }
         #expect { try decode(Array(bytes.dropLast(2))) } throws: {
             ($0 as? ProtocolError)?.code == .malformedFrame && "\($0)".contains("batch 5, scan 0")
@@ -240,6 +240,6 @@ struct ProtocolTests {
                 Ack.Problem(index: 3, code: .conflict, field: .event, message: "device D seq 9 is already stored with a different event"),
                 Ack.Problem(index: 12, code: .invalid, field: nil, message: "ñandú"),
             ])
-        #expect(try ack.encode().withUnsafeBytes { try Ack.decode($0) } == ack)
+        #expect(try ack.encode().withByteView { try Ack.decode($0) } == ack)
     }
 }

@@ -101,7 +101,7 @@ struct ServerEndToEndTests {
             await connection.close()
         }
         #expect(answers[0] == answers[1])
-        let ack = try answers[0].withUnsafeBytes { try Ack.decode($0) }
+        let ack = try answers[0].withByteView { try Ack.decode($0) }
         #expect(ack.batch == 5 && ack.accepted == 50 && ack.duplicates == 0)
         try await harness.stop()
     }
@@ -159,7 +159,7 @@ struct ServerEndToEndTests {
         }
         let (type, payload) = try #require(try await connection.frame())
         #expect(type == .error)
-        let error = try payload.withUnsafeBytes { try ErrorFrame.decode($0) }
+        let error = try payload.withByteView { try ErrorFrame.decode($0) }
         #expect(error.code == expected, "\(error)")
         #expect(try await connection.frame() == nil, "the server closes after an error")
         // Nothing was stored; a refused token is in the audit trail, without the token.
@@ -188,7 +188,7 @@ struct ServerEndToEndTests {
         encoder.encode(batch, 0..<3, number: 1, into: writer)
         try await connection.send(.batch, writer.bytes)
         let (_, payload) = try #require(try await connection.frame())
-        let ack = try payload.withUnsafeBytes { try Ack.decode($0) }
+        let ack = try payload.withByteView { try Ack.decode($0) }
         #expect(ack.accepted == 2 && ack.rejected == 1)
         #expect(ack.problems.map(\.index) == [1])
         #expect(ack.problems.first?.code == .forbiddenDevice)
@@ -224,7 +224,7 @@ struct ServerEndToEndTests {
         try await send(2, "GU2")
         let (type, payload) = try #require(try await connection.frame())
         #expect(type == .error)
-        let refusal = try payload.withUnsafeBytes { try ErrorFrame.decode($0) }
+        let refusal = try payload.withByteView { try ErrorFrame.decode($0) }
         #expect(refusal.code == .unauthorized, "\(refusal)")
         #expect(try store.read { try $0.trace("GU2") } == nil)
 
@@ -378,7 +378,7 @@ struct ServerEndToEndTests {
         let second = try await RawConnection(port: harness.ports.binary)
         let (type, payload) = try #require(try await second.frame())
         #expect(type == .error)
-        #expect(try payload.withUnsafeBytes { try ErrorFrame.decode($0) }.code == .tooManyConnections)
+        #expect(try payload.withByteView { try ErrorFrame.decode($0) }.code == .tooManyConnections)
         var encoder = BatchEncoder()
         let writer = ByteWriter()
         let batch = StreamFixtures.batch(Array(StreamFixtures.generated(scans: 20, seed: 1).clean.prefix(5)))
@@ -407,7 +407,7 @@ struct ServerEndToEndTests {
         var acked = 0
         while let (type, payload) = try await connection.frame() {
             #expect(type == .ack)
-            acked += try payload.withUnsafeBytes { try Ack.decode($0) }.accepted
+            acked += try payload.withByteView { try Ack.decode($0) }.accepted
         }
         try await stopped
         #expect(acked == rows.count)

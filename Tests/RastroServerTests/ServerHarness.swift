@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import RastroAccess
 import RastroCore
+import RastroPrimitives
 import RastroProtocol
 import RastroServer
 import RastroStore
@@ -83,7 +84,7 @@ final class RawConnection: @unchecked Sendable {
     /// The next frame, or `nil` when the server closed the connection.
     func frame() async throws -> (FrameType, [UInt8])? {
         while true {
-            let parsed = try received.withUnsafeBytes { bytes throws(ProtocolError) in try Frame.parse(bytes, maximumBytes: 1 << 26) }
+            let parsed = try received.withByteView { bytes throws(ProtocolError) in try Frame.parse(bytes, maximumBytes: 1 << 26) }
             if case .frame(let type, let payload, let length) = parsed {
                 defer { received.removeFirst(length) }
                 return (type, Array(received[payload]))

@@ -32,7 +32,7 @@ struct VarintTests {
     @Test(arguments: [[UInt8](), [0x80], [0xFF, 0xFF], [UInt8](repeating: 0xFF, count: 11)])
     func truncatedOrOverlongVarintsAreCorruption(bytes: [UInt8]) {
         #expect(throws: StoreCorruption.self) {
-            try bytes.withUnsafeBytes { buffer in
+            try bytes.withByteView { buffer in
                 var reader = ByteReader(buffer)
                 _ = try reader.varint()
             }
@@ -166,7 +166,7 @@ struct FormatTests {
         var decoded = TraceBlock(number: 0)
         var scratch: [UInt8] = []
         #expect(throws: StoreCorruption.self) {
-            try Array(bytes).withUnsafeBytes { try decoded.decode($0, number: 1, zstd: Zstd(), scratch: &scratch) }
+            try Array(bytes).withByteView { try decoded.decode($0, number: 1, zstd: Zstd(), scratch: &scratch) }
         }
     }
 

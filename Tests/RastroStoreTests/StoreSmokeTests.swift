@@ -169,7 +169,7 @@ struct ItemCacheTests {
             + "GU-A,picked_up,2026-09-01T10:00:00-05:00,M,C,D,1\nGU-B,picked_up,2026-09-01T10:01:00-05:00,M,C,D,2\n"
         var batch = ScanBatch()
         var rejects: [CSVRejection] = []
-        _ = try Array(text.utf8).withUnsafeBytes {
+        _ = try Array(text.utf8).withByteView {
             try reader.read($0, isFinal: true, receivedAt: StoreSmokeTests.t0 + 86_400_000, maximumScans: .max, into: &batch, rejects: &rejects)
         }
         #expect(batch.count == 2 && rejects.isEmpty)
@@ -255,7 +255,7 @@ struct ItemCacheTests {
         }
         let names = ["GU-A", "GU-B"].map(InlineBytes.init)
         func matches(_ ordinals: [Int32], _ range: Range<Int> = 0..<4) -> Bool {
-            ordinals.withUnsafeBufferPointer { BatchNames.namesMatch(names, ordinals: $0, in: batch, range: range) }
+            ordinals.withArrayView { BatchNames.namesMatch(names, ordinals: $0, in: batch, range: range) }
         }
         #expect(matches([0, 1, 0, -1]))
         #expect(!matches([0, 1, 1, -1]))

@@ -55,7 +55,7 @@ struct TraceBlockTailTests {
     static func decode(_ writer: ByteWriter) throws -> TraceBlock {
         var decoded = TraceBlock(number: 0)
         var scratch: [UInt8] = []
-        try Array(writer.bytes).withUnsafeBytes { try decoded.decode($0, number: 7, zstd: Zstd(), scratch: &scratch) }
+        try Array(writer.bytes).withByteView { try decoded.decode($0, number: 7, zstd: Zstd(), scratch: &scratch) }
         return decoded
     }
 
@@ -159,7 +159,7 @@ struct TraceBlockTailTests {
         var decoded = TraceBlock(number: 0)
         var scratch: [UInt8] = []
         #expect(throws: StoreCorruption.self) {
-            try bytes.withUnsafeBytes { try decoded.decode($0, number: 7, zstd: Zstd(), scratch: &scratch) }
+            try bytes.withByteView { try decoded.decode($0, number: 7, zstd: Zstd(), scratch: &scratch) }
         }
     }
 

@@ -1,6 +1,7 @@
 import RastroCSV
 import RastroCore
 import RastroGenerator
+import RastroPrimitives
 
 /// CSV text and batches for tests.
 public enum StreamFixtures {
@@ -23,7 +24,7 @@ public enum StreamFixtures {
         var batch = ScanBatch()
         var rejects: [CSVRejection] = []
         let bytes = Array(text.utf8)
-        bytes.withUnsafeBytes { buffer in
+        bytes.withByteView { buffer in
             _ = try! reader.read(buffer, isFinal: true, receivedAt: receivedAt, maximumScans: .max, into: &batch, rejects: &rejects)
         }
         return (batch, rejects)

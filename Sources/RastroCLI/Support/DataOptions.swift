@@ -58,8 +58,7 @@ public enum Console {
             capture.append(text, error: false)
             return
         }
-        var text = text
-        text.withUTF8 { writeAll(1, UnsafeRawBufferPointer($0)) }
+        text.withByteView { writeAll(1, $0) }
     }
 
     static func error(_ text: String) {
@@ -67,8 +66,7 @@ public enum Console {
             capture.append(text, error: true)
             return
         }
-        var text = text
-        text.withUTF8 { writeAll(2, UnsafeRawBufferPointer($0)) }
+        text.withByteView { writeAll(2, $0) }
     }
 
     static var errorIsTerminal: Bool { isatty(2) != 0 }
@@ -81,10 +79,10 @@ func nowMilliseconds() -> Int64 { SystemClock.wallMilliseconds }
 func monotonicSeconds() -> Double { SystemClock.monotonicSeconds }
 
 /// Writes every byte to a file descriptor, retrying short writes.
-func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) {
+func writeAll(_ descriptor: Int32, _ bytes: ByteView) {
     var offset = 0
     while offset < bytes.count {
-        let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
         if written < 0 {
             if errno == EINTR { continue }
             return

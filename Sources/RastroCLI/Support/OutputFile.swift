@@ -1,4 +1,5 @@
 import ArgumentParser
+import RastroPrimitives
 
 #if canImport(Glibc)
 import Glibc
@@ -24,7 +25,7 @@ struct OutputFile {
 
     func write(_ bytes: [UInt8]) {
         if descriptor >= 0 {
-            bytes.withUnsafeBytes { writeAll(descriptor, $0) }
+            bytes.withByteView { writeAll(descriptor, $0) }
         } else {
             Console.out(String(decoding: bytes, as: UTF8.self))
         }

@@ -1,11 +1,11 @@
 /// Reads what ``ByteWriter`` wrote, checking every bound: bytes from disk or the network are verified as they are
 /// decoded, and a truncated or overlong value is reported as ``CorruptBytes`` instead of being trusted.
 public struct ByteReader {
-    public let bytes: UnsafeRawBufferPointer
+    public let bytes: ByteView
     public var position = 0
 
     @inlinable
-    public init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+    public init(_ bytes: ByteView) { self.bytes = bytes }
 
     @inlinable
     public var isAtEnd: Bool { position >= bytes.count }
@@ -84,17 +84,21 @@ public struct ByteReader {
     }
 
     @inlinable
-    public mutating func slice(_ count: Int) throws(CorruptBytes) -> UnsafeRawBufferPointer {
+    public mutating func slice(_ count: Int) throws(CorruptBytes) -> ByteView {
         guard count >= 0, count <= remaining else { throw CorruptBytes("truncated \(count)-byte field at byte \(position)") }
-        let result = UnsafeRawBufferPointer(rebasing: bytes[position..<position + count])
+        let result = bytes.part(position..<position + count)
         position += count
         return result
     }
 
+    /// The bytes not read yet, as a view of their own.
+    @inlinable
+    public var rest: ByteView { bytes.part(from: position) }
+
     @inlinable
     public mutating func uint32BigEndian() throws(CorruptBytes) -> UInt32 {
         let raw = try slice(4)
-        return UInt32(bigEndian: raw.loadUnaligned(as: UInt32.self))
+        return UInt32(bigEndian: raw.load(at: 0, as: UInt32.self))
     }
 }
 

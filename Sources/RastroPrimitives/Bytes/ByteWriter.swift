@@ -45,16 +45,16 @@ public final class ByteWriter {
     }
 
     @inlinable
-    public func append(_ source: UnsafeRawBufferPointer) {
+    public func append(_ source: ByteView) {
         guard source.count > 0 else { return }
         reserve(source.count)
-        (storage + length).copyMemory(from: source.baseAddress!, byteCount: source.count)
+        source.withUnsafeBytes { (storage + length).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
         length += source.count
     }
 
     @inlinable
     public func append(_ source: [UInt8]) {
-        source.withUnsafeBytes { append($0) }
+        source.withByteView { append($0) }
     }
 
     /// LEB128: seven bits per byte, least significant first, high bit set on every byte but the last.
@@ -122,8 +122,8 @@ public final class ByteWriter {
 
     /// The bytes written so far, valid until the next write.
     @inlinable
-    public func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
-        try body(UnsafeRawBufferPointer(start: storage, count: length))
+    public func withBytes<Result>(_ body: (ByteView) throws -> Result) rethrows -> Result {
+        try body(ByteView(base: storage, count: length))
     }
 
     /// A copy of the bytes written so far.
@@ -180,10 +180,10 @@ public struct ByteAppender {
     public mutating func zigzag(_ value: Int64) { varint(UInt64(bitPattern: (value << 1) ^ (value >> 63))) }
 
     @inlinable
-    public mutating func append(_ source: UnsafeRawBufferPointer) {
+    public mutating func append(_ source: ByteView) {
         guard source.count > 0 else { return }
         precondition(written + source.count <= limit, "encoder wrote past its reserved bound")
-        (base + written).copyMemory(from: source.baseAddress!, byteCount: source.count)
+        source.withUnsafeBytes { (base + written).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
         written += source.count
     }
 }

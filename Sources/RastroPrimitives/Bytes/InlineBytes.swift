@@ -15,14 +15,14 @@ public struct InlineBytes: Hashable, Sendable, Comparable, CustomStringConvertib
 
     /// Copies `bytes` (at most 40; longer input is a programmer error, validation happens before).
     @inlinable
-    public init(_ bytes: UnsafeRawBufferPointer) {
+    public init(_ bytes: ByteView) {
         precondition(bytes.count <= Self.capacity, "identifier longer than \(Self.capacity) bytes")
         self.init(words: Self.words(of: bytes), count: UInt8(bytes.count))
     }
 
     /// Whether `bytes` are these bytes, without copying them first.
     @inlinable
-    public func equals(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    public func equals(_ bytes: ByteView) -> Bool {
         guard bytes.count == Int(storedCount) else { return false }
         let other = Self.words(of: bytes)
         return (other.0 ^ w0) | (other.1 ^ w1) | (other.2 ^ w2) | (other.3 ^ w3) | (other.4 ^ w4) == 0
@@ -33,9 +33,9 @@ public struct InlineBytes: Hashable, Sendable, Comparable, CustomStringConvertib
     /// Word-sized loads, written without a loop: `copyMemory` is a call to `memmove`, which for these 10–40 byte
     /// identifiers costs more than the copy, and LLVM turns a copying loop back into that call. Identifiers are copied several times per scan.
     @inlinable @inline(__always)
-    public static func words(of bytes: UnsafeRawBufferPointer) -> (UInt64, UInt64, UInt64, UInt64, UInt64) {
+    public static func words(of bytes: ByteView) -> (UInt64, UInt64, UInt64, UInt64, UInt64) {
         let count = bytes.count
-        guard let base = bytes.baseAddress, count > 0 else { return (0, 0, 0, 0, 0) }
+        guard let base = bytes.base, count > 0 else { return (0, 0, 0, 0, 0) }
         let full = count >> 3
         let tail = partialWord(base + (full << 3), count: count & 7)
         @inline(__always) func word(_ index: Int) -> UInt64 {
@@ -78,8 +78,7 @@ public struct InlineBytes: Hashable, Sendable, Comparable, CustomStringConvertib
 
     /// Copies a string's UTF-8 (identifiers are ASCII).
     public init(_ text: String) {
-        var text = text
-        self = text.withUTF8 { InlineBytes(UnsafeRawBufferPointer($0)) }
+        self = text.withByteView { InlineBytes($0) }
     }
 
     /// The same bytes with ASCII letters folded to lower case, for case-insensitive catalogs.
@@ -96,11 +95,11 @@ public struct InlineBytes: Hashable, Sendable, Comparable, CustomStringConvertib
 
     /// Calls `body` with the bytes.
     @inlinable
-    public func withBytes<Result, Failure: Error>(_ body: (UnsafeRawBufferPointer) throws(Failure) -> Result) throws(Failure) -> Result {
+    public func withBytes<Result, Failure: Error>(_ body: (ByteView) throws(Failure) -> Result) throws(Failure) -> Result {
         var words = self.words
         let count = Int(storedCount)
         return try Swift.withUnsafeMutableBytes(of: &words) { storage throws(Failure) in
-            try body(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(storage)[0..<count]))
+            try body(ByteView(base: storage.baseAddress, count: count))
         }
     }
 

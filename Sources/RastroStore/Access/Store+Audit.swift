@@ -66,7 +66,7 @@ public struct AuditRecord: Sendable, Equatable {
         writer.varint(rejected)
     }
 
-    init(time: Int64, decoding value: UnsafeRawBufferPointer) throws(StoreCorruption) {
+    init(time: Int64, decoding value: ByteView) throws(StoreCorruption) {
         var reader = ByteReader(value)
         guard let kind = Kind(rawValue: try reader.byte()) else { throw StoreCorruption("audit: unknown kind") }
         let token = try reader.varint32()
@@ -115,7 +115,7 @@ extension Store {
                 var start = Key()
                 start.append(bigEndian: UInt64(bitPattern: max(since, 0)))
                 try cursor.forEach(from: start, before: nil) { entry in
-                    let time = Int64(bitPattern: UInt64(bigEndian: entry.key.loadUnaligned(as: UInt64.self)))
+                    let time = Int64(bitPattern: UInt64(bigEndian: entry.key.load(at: 0, as: UInt64.self)))
                     records.append(try AuditRecord(time: time, decoding: entry.value))
                     return records.count < limit
                 }

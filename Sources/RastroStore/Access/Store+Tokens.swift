@@ -45,7 +45,7 @@ public struct TokenRecord: Sendable, Equatable {
         writer.zigzag(revoked ?? 0)
     }
 
-    init(id: UInt32, decoding value: UnsafeRawBufferPointer) throws(StoreCorruption) {
+    init(id: UInt32, decoding value: ByteView) throws(StoreCorruption) {
         var reader = ByteReader(value)
         guard let kind = TokenKind(rawValue: try reader.byte()) else { throw StoreCorruption("token \(id): unknown kind") }
         let subject = String(decoding: try reader.slice(try reader.count(maximum: 256)), as: UTF8.self)
@@ -64,13 +64,13 @@ extension Store {
         return try environment.write { transaction in
             var id: UInt32 = 1
             try transaction.withCursor(databases.tokens) { cursor in
-                if let last = try cursor.last() { id = UInt32(bigEndian: last.key.loadUnaligned(as: UInt32.self)) + 1 }
+                if let last = try cursor.last() { id = UInt32(bigEndian: last.key.load(at: 0, as: UInt32.self)) + 1 }
             }
             let record = TokenRecord(id: id, kind: kind, subject: subject, hash: hash, created: now, revoked: nil)
             let writer = ByteWriter()
             record.encode(into: writer)
             try transaction.put(databases.tokens, Key.uint32(id), writer, append: true)
-            try hash.withUnsafeBytes { try transaction.put(databases.tokenHashes, Key($0), Key.uint32(id).bytes) }
+            try hash.withByteView { try transaction.put(databases.tokenHashes, Key($0), Key.uint32(id).bytes) }
             try AuditRecord(time: now, kind: .tokenCreated, token: id, detail: "\(kind.name) \(subject)").append(in: transaction, databases)
             return id
         }
@@ -100,7 +100,7 @@ extension Store {
                 var records: [TokenRecord] = []
                 var entry = try cursor.first()
                 while let current = entry {
-                    let id = UInt32(bigEndian: current.key.loadUnaligned(as: UInt32.self))
+                    let id = UInt32(bigEndian: current.key.load(at: 0, as: UInt32.self))
                     records.append(try TokenRecord(id: id, decoding: current.value))
                     entry = try cursor.next()
                 }
@@ -113,8 +113,8 @@ extension Store {
     public func token(hash: [UInt8]) throws -> TokenRecord? {
         guard hash.count == 32 else { return nil }
         return try environment.read { transaction in
-            guard let id = try hash.withUnsafeBytes({ key in
-                try transaction.withValue(databases.tokenHashes, key) { UInt32(bigEndian: $0.loadUnaligned(as: UInt32.self)) }
+            guard let id = try hash.withByteView({ key in
+                try transaction.withValue(databases.tokenHashes, key) { UInt32(bigEndian: $0.load(at: 0, as: UInt32.self)) }
             }) else { return nil }
             return try transaction.withValue(databases.tokens, Key.uint32(id)) { try TokenRecord(id: id, decoding: $0) }
         }

@@ -167,7 +167,7 @@ public enum Cell {
     /// Decodes a `cellsums` value: calls `body` with messenger 0 and the centre's total, then, with `people`, per
     /// person in id order. The summary passed is reused between calls.
     public static func decodeSummaries(
-        _ payload: UnsafeRawBufferPointer, dayStart: Int64, people wantPeople: Bool, into summary: inout CellSummary,
+        _ payload: ByteView, dayStart: Int64, people wantPeople: Bool, into summary: inout CellSummary,
         _ body: (UInt32, CellSummary) throws -> Void
     ) throws {
         var reader = ByteReader(payload)
@@ -220,7 +220,7 @@ public enum Cell {
     /// Decodes a centre's day: calls `body` per person in id order with the summary and, when `wantRecords`, the
     /// records (the array is reused between calls).
     public static func decode(
-        _ payload: UnsafeRawBufferPointer, center: UInt32, dayStart: Int64, wantRecords: Bool,
+        _ payload: ByteView, center: UInt32, dayStart: Int64, wantRecords: Bool,
         _ body: (UInt32, CellSummary, [CellRecord]) throws -> Void
     ) throws {
         var reader = ByteReader(payload)
@@ -243,7 +243,7 @@ public enum Cell {
     }
 
     static func decodeRecords(
-        _ bytes: UnsafeRawBufferPointer, count: Int, center: UInt32, dayStart: Int64, into records: inout [CellRecord]
+        _ bytes: ByteView, count: Int, center: UInt32, dayStart: Int64, into records: inout [CellRecord]
     ) throws(StoreCorruption) {
         var reader = ByteReader(bytes)
         var time = dayStart

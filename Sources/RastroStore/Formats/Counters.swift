@@ -39,7 +39,7 @@ public struct Counters: Sendable, Equatable {
         writer.varint(cellsSealedBelow)
     }
 
-    public init(decoding value: UnsafeRawBufferPointer) throws(StoreCorruption) {
+    public init(decoding value: ByteView) throws(StoreCorruption) {
         var reader = ByteReader(value)
         guard try reader.byte() == 1 else { throw StoreCorruption("unknown counters format") }
         nextItem = try reader.varint32()

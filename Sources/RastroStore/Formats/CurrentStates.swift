@@ -56,7 +56,7 @@ public enum CurrentStates {
     /// Calls `body` with the item of each record whose time is at or after `notBefore`, without building records:
     /// what a question about "scanned again since" needs from a whole day's list.
     public static func forEachItem(
-        _ value: UnsafeRawBufferPointer, dayStart: Int64, notBefore: Int64, _ body: (UInt32) -> Void
+        _ value: ByteView, dayStart: Int64, notBefore: Int64, _ body: (UInt32) -> Void
     ) throws(StoreCorruption) {
         var reader = ByteReader(value)
         let count = try reader.count(maximum: 1 << 30)
@@ -73,7 +73,7 @@ public enum CurrentStates {
         guard reader.isAtEnd else { throw StoreCorruption("\(reader.remaining) trailing bytes in current states") }
     }
 
-    public static func decode(_ value: UnsafeRawBufferPointer, dayStart: Int64, into records: inout [CurrentRecord]) throws(StoreCorruption) {
+    public static func decode(_ value: ByteView, dayStart: Int64, into records: inout [CurrentRecord]) throws(StoreCorruption) {
         var reader = ByteReader(value)
         let count = try reader.count(maximum: 1 << 30)
         var time = dayStart
@@ -104,7 +104,7 @@ public enum TouchedItems {
     }
 
     /// Appends the packed `item << 8 | events` values.
-    public static func decode(_ value: UnsafeRawBufferPointer, into items: inout [UInt64]) throws(StoreCorruption) {
+    public static func decode(_ value: ByteView, into items: inout [UInt64]) throws(StoreCorruption) {
         // Sized once from the leading count (a day's list holds up to hundreds of thousands of items).
         var header = ByteReader(value)
         if let count = try? header.count(maximum: 1 << 32) { items.reserveCapacity(items.count + count) }
@@ -116,7 +116,7 @@ public enum TouchedItems {
     /// `limit` entries without checking.
     @inlinable
     public static func forEach(
-        _ value: UnsafeRawBufferPointer, below limit: UInt64, _ body: (_ item: UInt32, _ events: UInt8) -> Void
+        _ value: ByteView, below limit: UInt64, _ body: (_ item: UInt32, _ events: UInt8) -> Void
     ) throws(StoreCorruption) {
         var reader = ByteReader(value)
         let count = try reader.count(maximum: 1 << 32)

@@ -31,7 +31,7 @@ public enum DayStates {
         }
     }
 
-    public static func decode(_ value: UnsafeRawBufferPointer, into entries: inout [DayStateEntry]) throws(StoreCorruption) {
+    public static func decode(_ value: ByteView, into entries: inout [DayStateEntry]) throws(StoreCorruption) {
         var reader = ByteReader(value)
         let count = try reader.count(maximum: 1 << 24)
         for _ in 0..<count {

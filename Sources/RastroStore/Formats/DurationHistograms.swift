@@ -66,7 +66,7 @@ public enum DurationHistograms {
         }
     }
 
-    public static func decode(_ value: UnsafeRawBufferPointer, into cells: inout [HistogramCell]) throws(StoreCorruption) {
+    public static func decode(_ value: ByteView, into cells: inout [HistogramCell]) throws(StoreCorruption) {
         var reader = ByteReader(value)
         let keys = try reader.count(maximum: 1 << 26)
         var key: UInt32 = 0

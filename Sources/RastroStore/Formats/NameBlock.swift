@@ -20,7 +20,7 @@ public struct NameBlock: Sendable {
 
     public func encode(into writer: ByteWriter) {
         writer.varint(names.count)
-        var previousName = InlineBytes(UnsafeRawBufferPointer(start: nil, count: 0))
+        var previousName = InlineBytes(ByteView())
         var previousID: Int64 = 0
         for index in names.indices {
             TraceBlock.encodeName(names[index], after: previousName, into: writer)
@@ -30,7 +30,7 @@ public struct NameBlock: Sendable {
         }
     }
 
-    public mutating func decode(_ value: UnsafeRawBufferPointer) throws(StoreCorruption) {
+    public mutating func decode(_ value: ByteView) throws(StoreCorruption) {
         names.removeAll(keepingCapacity: true)
         ids.removeAll(keepingCapacity: true)
         var reader = ByteReader(value)

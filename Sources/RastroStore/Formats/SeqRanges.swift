@@ -61,7 +61,7 @@ public struct SeqRanges: Sendable, Equatable {
         }
     }
 
-    public mutating func decode(_ value: UnsafeRawBufferPointer) throws(StoreCorruption) {
+    public mutating func decode(_ value: ByteView) throws(StoreCorruption) {
         starts.removeAll(keepingCapacity: true)
         ends.removeAll(keepingCapacity: true)
         var reader = ByteReader(value)

@@ -38,13 +38,13 @@ extension TraceBlock {
 
     /// The envelope of a stored block value (its base is the whole value when it has no tails); `nil` for one that
     /// does not parse.
-    static func envelope(of value: UnsafeRawBufferPointer) -> Envelope? {
+    static func envelope(of value: ByteView) -> Envelope? {
         guard let format = value.first else { return nil }
         if format == SealedValue.raw || format == SealedValue.sealed {
             return Envelope(tails: 0, baseBytes: value.count, tailBytes: 0, sealedBase: format == SealedValue.sealed)
         }
         guard format == tailedFormat else { return nil }
-        var reader = ByteReader(UnsafeRawBufferPointer(rebasing: value[1...]))
+        var reader = ByteReader(value.part(from: 1))
         guard let baseBytes = try? reader.count(maximum: reader.remaining), let base = try? reader.slice(baseBytes) else {
             return nil
         }
@@ -63,7 +63,7 @@ extension TraceBlock {
     /// block whose base is still raw is: the sealer would otherwise seal it on the writer's thread, where the block
     /// workers seal it on two.
     static func appendTail(
-        _ tail: TraceBlock, positions: [Int], to stored: UnsafeRawBufferPointer, cold: Bool, scratch: ByteWriter,
+        _ tail: TraceBlock, positions: [Int], to stored: ByteView, cold: Bool, scratch: ByteWriter,
         into output: ByteWriter
     ) -> Bool {
         precondition(tail.itemCount == positions.count && !positions.isEmpty)
@@ -93,8 +93,8 @@ extension TraceBlock {
 
     /// Decodes a tailed value: the base (decompressed into `scratch` when sealed), then each tail merged in. Errors
     /// are located by ``decode(_:number:zstd:scratch:)``.
-    mutating func decodeTailed(_ value: UnsafeRawBufferPointer, zstd: Zstd, scratch: inout [UInt8]) throws {
-        var reader = ByteReader(UnsafeRawBufferPointer(rebasing: value[1...]))
+    mutating func decodeTailed(_ value: ByteView, zstd: Zstd, scratch: inout [UInt8]) throws {
+        var reader = ByteReader(value.part(from: 1))
         let baseBytes = try reader.count(maximum: reader.remaining)
         let base = try reader.slice(baseBytes)
         guard base.first != Self.tailedFormat else { throw StoreCorruption("a tailed base") }
@@ -114,7 +114,7 @@ extension TraceBlock {
                 positions.append(position)
             }
             tail.removeAll(number: number)
-            try tail.decodePayload(UnsafeRawBufferPointer(rebasing: tailReader.bytes[tailReader.position...]))
+            try tail.decodePayload(tailReader.rest)
             guard tail.itemCount == count else {
                 throw StoreCorruption("tail \(tailIndex) lists \(count) positions for \(tail.itemCount) items")
             }

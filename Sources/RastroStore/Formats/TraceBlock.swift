@@ -128,74 +128,71 @@ extension TraceBlock {
             }
             // An open-addressed table maps a device id to its slot in this block; at most one slot per scan, so twice
             // the scan count (rounded to a power of two) keeps it at most half full. The table and the slots'
-            // contexts are scratch memory written through pointers: as arrays, writing a scan's context back checked
-            // the array's uniqueness, a runtime call, once per scan.
+            // contexts are written through array views: writing a scan's context back into an array checks the
+            // array's uniqueness, a runtime call, once per scan.
             var tableSize = 64
             while tableSize < 2 * scans.count { tableSize *= 2 }
             let mask = tableSize - 1
-            let slotTable = UnsafeMutableBufferPointer<(slot: Int32, device: UInt32)>.allocate(capacity: tableSize)
-            slotTable.initialize(repeating: (-1, 0))
-            let contexts = UnsafeMutablePointer<DeviceContext>.allocate(capacity: max(1, scans.count))
+            var slotTableStorage = [(slot: Int32, device: UInt32)](repeating: (-1, 0), count: tableSize)
+            var contextStorage = [DeviceContext](
+                repeating: DeviceContext(device: 0, time: 0, seq: 0, received: 0), count: max(1, scans.count))
             var contextCount = 0
-            defer {
-                slotTable.deallocate()
-                contexts.deallocate()
-            }
-            func slot(of device: UInt32) -> (slot: Int, isNew: Bool) {
-                var probe = Int(truncatingIfNeeded: FastHash.mix(UInt64(device))) & mask
-                while slotTable[probe].slot >= 0 {
-                    if slotTable[probe].device == device { return (Int(slotTable[probe].slot), false) }
-                    probe = (probe + 1) & mask
-                }
-                slotTable[probe] = (Int32(contextCount), device)
-                return (contextCount, true)
-            }
-            var previousName = InlineBytes(UnsafeRawBufferPointer(start: nil, count: 0))
-            for item in 0..<names.count {
-                NameCoding.encode(names[item], after: previousName, into: &out)
-                previousName = names[item]
-                out.varint(starts[item + 1] - starts[item])
-                for index in starts[item]..<starts[item + 1] {
-                    let scan = scans[index]
-                    let (slot, isNewDevice) = slot(of: scan.device)
-                    if isNewDevice {
-                        (contexts + contextCount).initialize(
-                            to: DeviceContext(device: scan.device, time: baseTime, seq: 0, received: baseReceived))
-                        contextCount += 1
+            slotTableStorage.withMutableArrayView { slotTable in contextStorage.withMutableArrayView { contexts in
+                func slot(of device: UInt32) -> (slot: Int, isNew: Bool) {
+                    var probe = Int(truncatingIfNeeded: FastHash.mix(UInt64(device))) & mask
+                    while slotTable[probe].slot >= 0 {
+                        if slotTable[probe].device == device { return (Int(slotTable[probe].slot), false) }
+                        probe = (probe + 1) & mask
                     }
-                    var context = contexts[slot]
-                    var flags = scan.event.rawValue
-                    if scan.reason != 0 { flags |= Self.flagReason }
-                    if scan.hasLocation { flags |= Self.flagLocation }
-                    if scan.messenger == context.messenger { flags |= Self.flagSameMessenger }
-                    if scan.workCenter == context.center { flags |= Self.flagSameCenter }
-                    if scan.receivedAt == context.received { flags |= Self.flagSameReceived }
-                    out.byte(flags)
-                    out.varint(slot)
-                    if isNewDevice { out.varint(scan.device) }
-                    let time = scan.scannedAt
-                    out.varint(TimeDelta.encode(time &- context.time))
-                    out.zigzag(Int64(bitPattern: scan.seq &- context.seq &- 1))
-                    if flags & Self.flagSameMessenger == 0 { out.varint(scan.messenger) }
-                    if flags & Self.flagSameCenter == 0 { out.varint(scan.workCenter) }
-                    if flags & Self.flagSameReceived == 0 { out.varint(receivedPosition(scan.receivedAt)) }
-                    if scan.reason != 0 { out.varint(scan.reason) }
-                    if scan.hasLocation {
-                        let latitude = Int64(scan.latitude) / coordinateUnit
-                        let longitude = Int64(scan.longitude) / coordinateUnit
-                        out.zigzag(latitude &- context.latitude)
-                        out.zigzag(longitude &- context.longitude)
-                        context.latitude = latitude
-                        context.longitude = longitude
-                    }
-                    context.time = time
-                    context.seq = scan.seq
-                    context.received = scan.receivedAt
-                    context.messenger = scan.messenger
-                    context.center = scan.workCenter
-                    contexts[slot] = context
+                    slotTable[probe] = (Int32(contextCount), device)
+                    return (contextCount, true)
                 }
-            }
+                var previousName = InlineBytes(ByteView())
+                for item in 0..<names.count {
+                    NameCoding.encode(names[item], after: previousName, into: &out)
+                    previousName = names[item]
+                    out.varint(starts[item + 1] - starts[item])
+                    for index in starts[item]..<starts[item + 1] {
+                        let scan = scans[index]
+                        let (slot, isNewDevice) = slot(of: scan.device)
+                        if isNewDevice {
+                            contexts[contextCount] = DeviceContext(device: scan.device, time: baseTime, seq: 0, received: baseReceived)
+                            contextCount += 1
+                        }
+                        var context = contexts[slot]
+                        var flags = scan.event.rawValue
+                        if scan.reason != 0 { flags |= Self.flagReason }
+                        if scan.hasLocation { flags |= Self.flagLocation }
+                        if scan.messenger == context.messenger { flags |= Self.flagSameMessenger }
+                        if scan.workCenter == context.center { flags |= Self.flagSameCenter }
+                        if scan.receivedAt == context.received { flags |= Self.flagSameReceived }
+                        out.byte(flags)
+                        out.varint(slot)
+                        if isNewDevice { out.varint(scan.device) }
+                        let time = scan.scannedAt
+                        out.varint(TimeDelta.encode(time &- context.time))
+                        out.zigzag(Int64(bitPattern: scan.seq &- context.seq &- 1))
+                        if flags & Self.flagSameMessenger == 0 { out.varint(scan.messenger) }
+                        if flags & Self.flagSameCenter == 0 { out.varint(scan.workCenter) }
+                        if flags & Self.flagSameReceived == 0 { out.varint(receivedPosition(scan.receivedAt)) }
+                        if scan.reason != 0 { out.varint(scan.reason) }
+                        if scan.hasLocation {
+                            let latitude = Int64(scan.latitude) / coordinateUnit
+                            let longitude = Int64(scan.longitude) / coordinateUnit
+                            out.zigzag(latitude &- context.latitude)
+                            out.zigzag(longitude &- context.longitude)
+                            context.latitude = latitude
+                            context.longitude = longitude
+                        }
+                        context.time = time
+                        context.seq = scan.seq
+                        context.received = scan.receivedAt
+                        context.messenger = scan.messenger
+                        context.center = scan.workCenter
+                        contexts[slot] = context
+                    }
+                }
+            } }
         }
     }
 
@@ -213,11 +210,11 @@ extension TraceBlock {
     }
 
     /// Whether an encoded value is zstd-compressed (sealed).
-    public static func isSealed(_ value: UnsafeRawBufferPointer) -> Bool { SealedValue.isSealed(value) }
+    public static func isSealed(_ value: ByteView) -> Bool { SealedValue.isSealed(value) }
 
     /// Decodes a stored value, decompressing into `scratch` when sealed.
     public mutating func decode(
-        _ value: UnsafeRawBufferPointer, number: UInt32, zstd: Zstd, scratch: inout [UInt8]
+        _ value: ByteView, number: UInt32, zstd: Zstd, scratch: inout [UInt8]
     ) throws(StoreCorruption) {
         removeAll(number: number)
         do {
@@ -233,7 +230,7 @@ extension TraceBlock {
         }
     }
 
-    mutating func decodePayload(_ payload: UnsafeRawBufferPointer) throws(StoreCorruption) {
+    mutating func decodePayload(_ payload: ByteView) throws(StoreCorruption) {
         var reader = ByteReader(payload)
         // A scan takes at least 3 bytes: this reserves enough without a second pass.
         scans.reserveCapacity(payload.count / 3)

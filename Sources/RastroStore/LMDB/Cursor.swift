@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import RastroCore
+import RastroPrimitives
 internal import CLMDB
 
 /// A cursor over one database, valid only inside ``Transaction/withCursor(_:_:)``.
@@ -14,11 +15,11 @@ public struct Cursor {
     let handle: OpaquePointer
     let database: Database
 
-    public typealias Entry = (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
+    public typealias Entry = (key: ByteView, value: ByteView)
 
     /// The first entry whose key is ≥ `key` (`MDB_SET_RANGE`).
-    public mutating func seek(atOrAfter key: UnsafeRawBufferPointer) throws(LMDBError) -> Entry? {
-        var keyValue = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+    public mutating func seek(atOrAfter key: ByteView) throws(LMDBError) -> Entry? {
+        var keyValue = MDB_val(borrowing: key)
         return try get(&keyValue, MDB_SET_RANGE, "MDB_SET_RANGE")
     }
 
@@ -66,10 +67,7 @@ public struct Cursor {
         let code = mdb_cursor_get(handle, &keyValue, &value, operation)
         if code == MDB_NOTFOUND { return nil }
         try check(code, "mdb_cursor_get(\(database.name), \(name))")
-        return (
-            UnsafeRawBufferPointer(start: keyValue.mv_data, count: keyValue.mv_size),
-            UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size)
-        )
+        return (keyValue.view, value.view)
     }
 
     /// Calls `body` for each entry from the first key ≥ `start` while keys are < `end` (or to the end), in key order.
@@ -77,20 +75,20 @@ public struct Cursor {
     public mutating func forEach(from start: Key, before end: Key?, _ body: (Entry) throws -> Bool) throws {
         var entry = try seek(atOrAfter: start)
         while let current = entry {
-            if let end, end.withBytes({ compareBytes(current.key, $0) >= 0 }) { return }
+            if let end, end.withBytes({ current.key.compare($0) >= 0 }) { return }
             if try !body(current) { return }
             entry = try next()
         }
     }
 }
 
-/// memcmp order, then length: LMDB's default key order.
-@inline(__always)
-func compareBytes(_ left: UnsafeRawBufferPointer, _ right: UnsafeRawBufferPointer) -> Int {
-    let common = min(left.count, right.count)
-    if common > 0 {
-        let result = memcmp(left.baseAddress!, right.baseAddress!, common)
-        if result != 0 { return Int(result) }
+extension MDB_val {
+    /// An `MDB_val` pointing at a view's bytes, for a call made while the view is lent. LMDB does not write through
+    /// a key or a value it is given.
+    init(borrowing view: ByteView) {
+        self = view.withUnsafeBytes { MDB_val(mv_size: $0.count, mv_data: UnsafeMutableRawPointer(mutating: $0.baseAddress)) }
     }
-    return left.count - right.count
+
+    /// The bytes LMDB returned, valid until the transaction writes or ends (LMDB's rule for returned values).
+    var view: ByteView { ByteView(borrowing: UnsafeRawBufferPointer(start: mv_data, count: mv_size)) }
 }

@@ -1,4 +1,5 @@
 import RastroCore
+import RastroPrimitives
 
 /// A database key of up to 48 bytes, built on the stack from big-endian integers and identifier bytes.
 ///
@@ -14,7 +15,7 @@ public struct Key: Sendable, Hashable, Comparable {
 
     /// Bytes from a buffer (at most 48).
     @inlinable
-    public init(_ bytes: UnsafeRawBufferPointer) {
+    public init(_ bytes: ByteView) {
         append(bytes)
     }
 
@@ -22,12 +23,10 @@ public struct Key: Sendable, Hashable, Comparable {
     public var count: Int { Int(length) }
 
     @inlinable
-    public mutating func append(_ bytes: UnsafeRawBufferPointer) {
+    public mutating func append(_ bytes: ByteView) {
         precondition(Int(length) + bytes.count <= Self.capacity, "key longer than \(Self.capacity) bytes")
         let start = Int(length)
-        withUnsafeMutableBytes(of: &storage) { raw in
-            if bytes.count > 0 { (raw.baseAddress! + start).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
-        }
+        withMutableByteView(of: &storage) { $0.copy(bytes, to: start) }
         length += UInt8(bytes.count)
     }
 
@@ -35,30 +34,30 @@ public struct Key: Sendable, Hashable, Comparable {
     public mutating func append(_ byte: UInt8) {
         precondition(Int(length) < Self.capacity, "key longer than \(Self.capacity) bytes")
         let index = Int(length)
-        withUnsafeMutableBytes(of: &storage) { $0[index] = byte }
+        withMutableByteView(of: &storage) { $0[index] = byte }
         length += 1
     }
 
     @inlinable
     public mutating func append(bigEndian value: UInt32) {
-        withUnsafeBytes(of: value.bigEndian) { append($0) }
+        withByteView(of: value.bigEndian) { append($0) }
     }
 
     @inlinable
     public mutating func append(bigEndian value: UInt64) {
-        withUnsafeBytes(of: value.bigEndian) { append($0) }
+        withByteView(of: value.bigEndian) { append($0) }
     }
 
     @inlinable
-    public func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+    public func withBytes<Result>(_ body: (ByteView) throws -> Result) rethrows -> Result {
         let count = Int(length)
-        return try withUnsafeBytes(of: storage) { try body(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        return try withByteView(of: storage) { try body($0.prefix(upTo: count)) }
     }
 
     /// Reads a big-endian `UInt32` at `offset`.
     @inlinable
     public func uint32(at offset: Int) -> UInt32 {
-        withBytes { UInt32(bigEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) }
+        withBytes { UInt32(bigEndian: $0.load(at: offset, as: UInt32.self)) }
     }
 
     /// A key made of one big-endian `UInt32`.
@@ -72,14 +71,14 @@ public struct Key: Sendable, Hashable, Comparable {
     public var bytes: [UInt8] { withBytes { Array($0) } }
 
     public static func < (lhs: Key, rhs: Key) -> Bool {
-        lhs.withBytes { left in rhs.withBytes { right in compareBytes(left, right) < 0 } }
+        lhs.withBytes { left in rhs.withBytes { right in left.compare(right) < 0 } }
     }
 
     public static func == (lhs: Key, rhs: Key) -> Bool {
-        lhs.length == rhs.length && lhs.withBytes { left in rhs.withBytes { right in compareBytes(left, right) == 0 } }
+        lhs.length == rhs.length && lhs.withBytes { left in rhs.withBytes { right in left.compare(right) == 0 } }
     }
 
     public func hash(into hasher: inout Hasher) {
-        withBytes { hasher.combine(bytes: $0) }
+        withBytes { $0.hash(into: &hasher) }
     }
 }

@@ -26,25 +26,25 @@ public struct Transaction {
     /// Calls `body` with the value stored under `key`, or returns `nil` when there is none (`mdb_get`).
     @inlinable
     public func withValue<Result>(
-        _ database: Database, _ key: Key, _ body: (UnsafeRawBufferPointer) throws -> Result
+        _ database: Database, _ key: Key, _ body: (ByteView) throws -> Result
     ) throws -> Result? {
         try key.withBytes { keyBytes in try withValue(database, keyBytes, body) }
     }
 
     /// Calls `body` with the value stored under raw `key`, or returns `nil` (`mdb_get`).
     public func withValue<Result>(
-        _ database: Database, _ key: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Result
+        _ database: Database, _ key: ByteView, _ body: (ByteView) throws -> Result
     ) throws -> Result? {
-        var keyValue = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var keyValue = MDB_val(borrowing: key)
         var value = MDB_val()
         let code = mdb_get(handle, database.handle, &keyValue, &value)
         if code == MDB_NOTFOUND { return nil }
         try check(code, "mdb_get(\(database.name))")
-        return try body(UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size))
+        return try body(value.view)
     }
 
     /// Stores `value` under `key` (`mdb_put`); with `append`, `MDB_APPEND` (the key must sort after every key).
-    public func put(_ database: Database, _ key: Key, _ value: UnsafeRawBufferPointer, append: Bool = false) throws(LMDBError) {
+    public func put(_ database: Database, _ key: Key, _ value: ByteView, append: Bool = false) throws(LMDBError) {
         var result: LMDBError? = nil
         key.withBytes { keyBytes in
             do throws(LMDBError) { try put(database, keyBytes, value, append: append) } catch { result = error }
@@ -54,12 +54,12 @@ public struct Transaction {
 
     /// Stores `value` under raw `key` (`mdb_put`).
     public func put(
-        _ database: Database, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, append: Bool = false
+        _ database: Database, _ key: ByteView, _ value: ByteView, append: Bool = false
     ) throws(LMDBError) {
         precondition(isWritable, "put in a read-only transaction")
         assertOwned()
-        var keyValue = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
-        var dataValue = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
+        var keyValue = MDB_val(borrowing: key)
+        var dataValue = MDB_val(borrowing: value)
         try check(
             mdb_put(handle, database.handle, &keyValue, &dataValue, append ? UInt32(MDB_APPEND) : 0),
             "mdb_put(\(database.name))")
@@ -68,7 +68,7 @@ public struct Transaction {
     /// Stores an array's bytes under `key`.
     public func put(_ database: Database, _ key: Key, _ value: [UInt8], append: Bool = false) throws(LMDBError) {
         var result: LMDBError? = nil
-        value.withUnsafeBytes { bytes in
+        value.withByteView { bytes in
             do throws(LMDBError) { try put(database, key, bytes, append: append) } catch { result = error }
         }
         if let result { throw result }
@@ -90,7 +90,7 @@ public struct Transaction {
         assertOwned()
         var code: Int32 = 0
         key.withBytes { keyBytes in
-            var keyValue = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+            var keyValue = MDB_val(borrowing: keyBytes)
             code = mdb_del(handle, database.handle, &keyValue, nil)
         }
         if code == MDB_NOTFOUND { return false }

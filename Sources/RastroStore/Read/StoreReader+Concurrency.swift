@@ -2,7 +2,7 @@ import RastroCore
 import RastroPrimitives
 
 /// Questions that decode many values split the decoding over two cores. LMDB binds a read transaction to the thread
-/// that began it, so this thread fetches every value first (pointers into the map, valid until the transaction
+/// that began it, so this thread fetches every value first (views into the map, valid until the transaction
 /// ends) and both threads then only decode bytes; no LMDB call is made off this thread.
 extension StoreReader {
     /// Runs `first` here and `second` on the store's reader helper thread at the same time, and returns both results;
@@ -42,7 +42,7 @@ extension StoreReader {
     public func reduceBlocks<Part>(
         _ numbers: [UInt32], into initial: Part, _ body: (inout Part, TraceBlock) throws -> Void
     ) throws -> [Part] {
-        var values: [(number: UInt32, value: UnsafeRawBufferPointer)] = []
+        var values: [(number: UInt32, value: ByteView)] = []
         values.reserveCapacity(numbers.count)
         for number in numbers {
             if let value = try transaction.withValue(databases.items, Key.uint32(number), { $0 }) {
@@ -64,7 +64,7 @@ extension StoreReader {
     }
 
     private static func reduce<Part>(
-        _ values: ArraySlice<(number: UInt32, value: UnsafeRawBufferPointer)>, _ initial: Part, zstd: Zstd,
+        _ values: ArraySlice<(number: UInt32, value: ByteView)>, _ initial: Part, zstd: Zstd,
         scratch: inout [UInt8], _ body: (inout Part, TraceBlock) throws -> Void
     ) throws -> Part {
         var part = initial
@@ -86,7 +86,7 @@ extension StoreReader {
         var lists: [TouchedList] = []
         try transaction.withCursor(databases.touched) { cursor in
             try cursor.forEach(from: Key.uint32(days.lowerBound), before: Key.uint32(days.upperBound)) { entry in
-                lists.append(TouchedList(day: UInt32(bigEndian: entry.key.loadUnaligned(as: UInt32.self)), bytes: entry.value))
+                lists.append(TouchedList(day: UInt32(bigEndian: entry.key.load(at: 0, as: UInt32.self)), bytes: entry.value))
                 return true
             }
         }
@@ -97,9 +97,9 @@ extension StoreReader {
 /// One local day's stored `touched` list (docs/storage.md §5.8), valid only inside the closure that received it.
 public struct TouchedList {
     public let day: UInt32
-    @usableFromInline let bytes: UnsafeRawBufferPointer
+    @usableFromInline let bytes: ByteView
 
-    init(day: UInt32, bytes: UnsafeRawBufferPointer) {
+    init(day: UInt32, bytes: ByteView) {
         self.day = day
         self.bytes = bytes
     }

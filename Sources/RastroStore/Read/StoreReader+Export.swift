@@ -13,7 +13,7 @@ extension StoreReader {
                 guard current.key.count == 4 else {
                     throw StoreCorruption("items: a key of \(current.key.count) bytes where block numbers have 4")
                 }
-                let number = current.key.loadUnaligned(as: UInt32.self).bigEndian
+                let number = current.key.load(at: 0, as: UInt32.self).bigEndian
                 try decode(current.value, number: number, into: &block)
                 if try !body(block) { return }
                 entry = try cursor.next()

@@ -16,8 +16,8 @@ extension StoreReader {
         try transaction.withCursor(databases.cells) { cursor in
             try cursor.forEach(from: Key.uint32(days.lowerBound), before: Key.uint32(days.upperBound)) { entry in
                 guard entry.key.count == 8 else { throw StoreCorruption("cells: a key of \(entry.key.count) bytes") }
-                let day = UInt32(bigEndian: entry.key.loadUnaligned(as: UInt32.self))
-                let center = UInt32(bigEndian: entry.key.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
+                let day = UInt32(bigEndian: entry.key.load(at: 0, as: UInt32.self))
+                let center = UInt32(bigEndian: entry.key.load(at: 4, as: UInt32.self))
                 let dayStart = zone.startOfDay(Int32(day))
                 do {
                     try SealedValue.withPayload(entry.value, zstd: zstd, scratch: &scratch) { payload in
@@ -45,8 +45,8 @@ extension StoreReader {
         try transaction.withCursor(databases.cellSummaries) { cursor in
             try cursor.forEach(from: Key.uint32(days.lowerBound), before: Key.uint32(days.upperBound)) { entry in
                 guard entry.key.count == 8 else { throw StoreCorruption("cellsums: a key of \(entry.key.count) bytes") }
-                let day = UInt32(bigEndian: entry.key.loadUnaligned(as: UInt32.self))
-                let center = UInt32(bigEndian: entry.key.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
+                let day = UInt32(bigEndian: entry.key.load(at: 0, as: UInt32.self))
+                let center = UInt32(bigEndian: entry.key.load(at: 4, as: UInt32.self))
                 do {
                     try Cell.decodeSummaries(entry.value, dayStart: zone.startOfDay(Int32(day)), people: people, into: &summary) {
                         messenger, summary in
@@ -73,7 +73,7 @@ extension StoreReader {
             try cursor.forEach(from: Key.uint32(days.lowerBound), before: Key.uint32(days.upperBound)) { entry in
                 var entries: [DayStateEntry] = []
                 try DayStates.decode(entry.value, into: &entries)
-                try body(UInt32(bigEndian: entry.key.loadUnaligned(as: UInt32.self)), entries)
+                try body(UInt32(bigEndian: entry.key.load(at: 0, as: UInt32.self)), entries)
                 return true
             }
         }
@@ -88,7 +88,7 @@ extension StoreReader {
             let end = DurationHistograms.key(from: from.rawValue, to: to.rawValue, day: days.upperBound, kind: 0)
             try cursor.forEach(from: start, before: end) { entry in
                 guard entry.key.count == 7, entry.key[6] == kind else { return true }
-                let day = UInt32(bigEndian: entry.key.loadUnaligned(fromByteOffset: 2, as: UInt32.self))
+                let day = UInt32(bigEndian: entry.key.load(at: 2, as: UInt32.self))
                 var cells: [HistogramCell] = []
                 try DurationHistograms.decode(entry.value, into: &cells)
                 try body(day, cells)
@@ -106,7 +106,7 @@ extension StoreReader {
                 from: CurrentStates.key(event: event, day: days.lowerBound),
                 before: CurrentStates.key(event: event, day: days.upperBound)
             ) { entry in
-                let day = UInt32(bigEndian: entry.key.loadUnaligned(fromByteOffset: 1, as: UInt32.self))
+                let day = UInt32(bigEndian: entry.key.load(at: 1, as: UInt32.self))
                 var records: [CurrentRecord] = []
                 try CurrentStates.decode(entry.value, dayStart: zone.startOfDay(Int32(day)), into: &records)
                 try body(day, records)
@@ -132,7 +132,7 @@ extension StoreReader {
                     from: CurrentStates.key(event: event, day: first),
                     before: CurrentStates.key(event: event, day: last + 1)
                 ) { entry in
-                    let day = UInt32(bigEndian: entry.key.loadUnaligned(fromByteOffset: 1, as: UInt32.self))
+                    let day = UInt32(bigEndian: entry.key.load(at: 1, as: UInt32.self))
                     try CurrentStates.forEachItem(entry.value, dayStart: zone.startOfDay(Int32(day)), notBefore: notBefore, body)
                     return true
                 }
@@ -152,7 +152,7 @@ extension StoreReader {
             try cursor.forEach(from: Key.uint32(days.lowerBound), before: Key.uint32(days.upperBound)) { entry in
                 var items: [UInt64] = []
                 try TouchedItems.decode(entry.value, into: &items)
-                try body(UInt32(bigEndian: entry.key.loadUnaligned(as: UInt32.self)), items)
+                try body(UInt32(bigEndian: entry.key.load(at: 0, as: UInt32.self)), items)
                 return true
             }
         }
@@ -165,7 +165,7 @@ extension StoreReader {
             while let current = entry {
                 var ranges = SeqRanges()
                 try ranges.decode(current.value)
-                try body(UInt32(bigEndian: current.key.loadUnaligned(as: UInt32.self)), ranges)
+                try body(UInt32(bigEndian: current.key.load(at: 0, as: UInt32.self)), ranges)
                 entry = try cursor.next()
             }
         }
@@ -175,9 +175,9 @@ extension StoreReader {
     public func dayRange() throws -> ClosedRange<UInt32>? {
         try transaction.withCursor(databases.cells) { cursor -> ClosedRange<UInt32>? in
             guard let first = try cursor.first() else { return nil }
-            let firstDay = UInt32(bigEndian: first.key.loadUnaligned(as: UInt32.self))
+            let firstDay = UInt32(bigEndian: first.key.load(at: 0, as: UInt32.self))
             guard let last = try cursor.last() else { return nil }
-            return firstDay...UInt32(bigEndian: last.key.loadUnaligned(as: UInt32.self))
+            return firstDay...UInt32(bigEndian: last.key.load(at: 0, as: UInt32.self))
         }
     }
 }

@@ -39,7 +39,7 @@ public final class StoreReader {
     }
 
     /// Decodes a stored trace block (`items` value) into `block`, reusing this reader's scratch buffer.
-    func decode(_ value: UnsafeRawBufferPointer, number: UInt32, into block: inout TraceBlock) throws(StoreCorruption) {
+    func decode(_ value: ByteView, number: UInt32, into block: inout TraceBlock) throws(StoreCorruption) {
         do {
             try block.decode(value, number: number, zstd: zstd, scratch: &scratch)
         } catch {
@@ -74,8 +74,7 @@ public final class StoreReader {
         guard name.utf8.count <= Key.capacity - 1 else { return nil }
         var key = Key()
         key.append(kind.rawValue)
-        var name = name
-        name.withUTF8 { key.append(UnsafeRawBufferPointer($0)) }
+        name.withByteView { key.append($0) }
         return try transaction.withValue(databases.entities, key) { bytes -> UInt32 in
             var reader = ByteReader(bytes)
             return try reader.uint32BigEndian()

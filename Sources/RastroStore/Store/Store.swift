@@ -1,10 +1,10 @@
 #if canImport(Glibc)
-import RastroPrimitives
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
 import RastroCore
+import RastroPrimitives
 
 /// A data directory's store: every scan and every index, in one LMDB environment.
 ///

@@ -1,4 +1,5 @@
 import RastroCore
+import RastroPrimitives
 
 /// The named databases of a store (docs/storage.md §2).
 struct StoreDatabases: Sendable {
@@ -53,7 +54,6 @@ enum MetaKey {
     static let counters = "counters"
 
     static func key(_ name: String) -> Key {
-        var name = name
-        return name.withUTF8 { Key(UnsafeRawBufferPointer($0)) }
+        name.withByteView { Key($0) }
     }
 }

@@ -51,7 +51,7 @@ struct BatchNames {
         if slots.count != size {
             slots = [Slot](repeating: Slot(), count: size)
         } else {
-            slots.withUnsafeMutableBufferPointer { slots in
+            slots.withMutableArrayView { slots in
                 for position in positions { slots[Int(position)] = Slot() }
             }
         }
@@ -118,16 +118,15 @@ struct BatchNames {
     /// ordinals given by hash alone exact. Reads the batch in order; `names` is ``names``, passed so that another
     /// thread may check while this table's items are filled in.
     static func namesMatch(
-        _ names: [InlineBytes], ordinals: UnsafeBufferPointer<Int32>, in batch: ScanBatch, range: Range<Int>
+        _ names: [InlineBytes], ordinals: ArrayView<Int32>, in batch: ScanBatch, range: Range<Int>
     ) -> Bool {
-        batch.bytes.withUnsafeBytes { bytes in
-            batch.scans.withUnsafeBufferPointer { scans in
-                names.withUnsafeBufferPointer { names in
+        batch.bytes.withByteView { bytes in
+            batch.scans.withArrayView { scans in
+                names.withArrayView { names in
                     var matches = true
                     for index in range where ordinals[index] >= 0 {
                         let span = scans[index].trackingID
-                        let name = UnsafeRawBufferPointer(
-                            rebasing: bytes[Int(span.offset)..<Int(span.offset + span.length)])
+                        let name = bytes.part(Int(span.offset)..<Int(span.offset + span.length))
                         matches = matches && names[Int(ordinals[index])].equals(name)
                     }
                     return matches

@@ -8,7 +8,7 @@ struct BlockJob {
     var range: Range<Int>
     var oldBlock: TraceBlock
     /// The stored value, pointing into the map: valid until the session's first write after the block phase.
-    var stored: UnsafeRawBufferPointer?
+    var stored: ByteView?
 
     var isNew: Bool { stored == nil }
 }
@@ -35,7 +35,7 @@ final class BlockWorker: @unchecked Sendable {
     var newItemNames: [InlineBytes] = []
     var firstNewItem: UInt32 = 0
     var latestBlock: UInt32 = 0
-    var status: UnsafeMutablePointer<ScanStatus>? = nil
+    var status: MutableArrayView<ScanStatus>? = nil
     var zone: SiteTimeZone
 
     // Results of the current commit.
@@ -62,7 +62,7 @@ final class BlockWorker: @unchecked Sendable {
     var pending: [(scan: StoredScan, index: Int)] = []
     /// The item's timeline after this commit, in the first ``mergedCount`` elements of ``merged``, and for each of its
     /// scans its position in the stored timeline or -1 (``origin``). Both arrays only grow, and are written through
-    /// buffer pointers: an `append` per scan checks the array's uniqueness each time (a runtime call).
+    /// array views (`MutableArrayView`): an `append` per scan checks the array's uniqueness each time (a runtime call).
     var merged: [StoredScan] = []
     var origin: [Int] = []
     var mergedCount = 0
@@ -208,16 +208,14 @@ final class BlockWorker: @unchecked Sendable {
     /// item order, so each read is a cache miss somewhere in the batch: a loop that does nothing else lets the
     /// processor overlap those misses, which the per-item work between them did not.
     func checkNames(_ group: ArraySlice<WorkScan>, _ oldBlock: TraceBlock) throws {
-        let matches = batch.bytes.withUnsafeBytes { bytes in
-            batch.scans.withUnsafeBufferPointer { scans in
-                var matches = true
-                for scan in group where scan.checksName {
-                    let span = scans[scan.index].trackingID
-                    let bytes = UnsafeRawBufferPointer(rebasing: bytes[Int(span.offset)..<Int(span.offset + span.length)])
-                    matches = matches && name(of: scan.item, in: oldBlock).equals(bytes)
-                }
-                return matches
+        let matches = batch.bytes.withByteView { bytes in
+            var matches = true
+            for scan in group where scan.checksName {
+                let span = batch.scans[scan.index].trackingID
+                let bytes = bytes.part(Int(span.offset)..<Int(span.offset + span.length))
+                matches = matches && name(of: scan.item, in: oldBlock).equals(bytes)
             }
+            return matches
         }
         if !matches { throw ItemCacheCollision() }
     }
@@ -285,8 +283,8 @@ final class BlockWorker: @unchecked Sendable {
         }
         mergedCount = total
         let pending = self.pending
-        merged.withUnsafeMutableBufferPointer { merged in
-            origin.withUnsafeMutableBufferPointer { origin in
+        merged.withMutableArrayView { merged in
+            origin.withMutableArrayView { origin in
                 var output = 0
                 var oldPosition = old.startIndex
                 for (scan, _) in pending {

@@ -80,7 +80,7 @@ final class IndexWork: @unchecked Sendable {
     let jobCount: Int
 
     /// One slot per job, each written by the thread that took the job.
-    let results: UnsafeMutableBufferPointer<Result>
+    let results: JobSlots<Result>
     private let next = Atomic<Int>(0)
 
     init(
@@ -96,13 +96,7 @@ final class IndexWork: @unchecked Sendable {
         self.current = current
         self.storedCurrent = storedCurrent
         jobCount = cellGroups.count + durations.keys.count + current.keys.count
-        results = .allocate(capacity: jobCount)
-        results.initialize(repeating: Result())
-    }
-
-    deinit {
-        results.deinitialize()
-        results.deallocate()
+        results = JobSlots(count: jobCount, filler: Result())
     }
 
     /// Which database a job writes, and its index among that database's keys (cell groups for `cells`).
@@ -150,7 +144,7 @@ final class IndexWork: @unchecked Sendable {
         var people: [UInt32: [CellRecord]] = [:]
         if let stored = group.stored {
             do {
-                try stored.withUnsafeBytes { value in
+                try stored.withByteView { value in
                     try SealedValue.withPayload(value, zstd: participant.zstd, scratch: &participant.decompressed) { payload in
                         try Cell.decode(payload, center: group.center, dayStart: dayStart, wantRecords: true) { messenger, _, records in
                             people[messenger] = records
@@ -212,7 +206,7 @@ final class IndexWork: @unchecked Sendable {
         }
         if combined.isEmpty { return Result() }
         var storedCells: [HistogramCell] = []
-        if let stored = storedDurations[set] { try stored.withUnsafeBytes { try DurationHistograms.decode($0, into: &storedCells) } }
+        if let stored = storedDurations[set] { try stored.withByteView { try DurationHistograms.decode($0, into: &storedCells) } }
         let merged = try DurationHistograms.merge(storedCells, combined)
         if merged.isEmpty { return Result(action: .delete, key: setKey.key) }
         participant.writer.removeAll()
@@ -227,7 +221,7 @@ final class IndexWork: @unchecked Sendable {
         let dayStart = participant.zone.startOfDay(Int32(currentKey.day))
         let key = CurrentStates.key(event: currentKey.event, day: currentKey.day)
         var records: [CurrentRecord] = []
-        if let stored = storedCurrent[index] { try stored.withUnsafeBytes { try CurrentStates.decode($0, dayStart: dayStart, into: &records) } }
+        if let stored = storedCurrent[index] { try stored.withByteView { try CurrentStates.decode($0, dayStart: dayStart, into: &records) } }
         var adds: [CurrentRecord] = []
         var removes: [CurrentRecord] = []
         current.forEachChange(of: index) { change in

@@ -1,17 +1,12 @@
-#if canImport(Glibc)
-import RastroPrimitives
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import RastroCore
+import RastroPrimitives
 
 extension WriteSession {
     /// Turns every scan of the batch into its stored form, replacing identifiers by dictionary ids and creating ids
     /// for new identifiers.
     ///
     /// Consecutive scans usually come from the same handheld, person and centre, so each lookup first compares the
-    /// bytes with the previous scan's: most scans cost a few short memcmps, not four hash lookups.
+    /// bytes with the previous scan's: most scans cost a few short byte comparisons, not four hash lookups.
     mutating func resolveEntities() throws {
         let count = batch.count
         var stored = buffers.stored
@@ -51,8 +46,8 @@ extension WriteSession {
     func sameBytes(_ left: ByteSpan, _ right: ByteSpan) -> Bool {
         guard left.length == right.length else { return false }
         if left.offset == right.offset { return true }
-        return batch.bytes.withUnsafeBytes { all in
-            memcmp(all.baseAddress! + Int(left.offset), all.baseAddress! + Int(right.offset), Int(left.length)) == 0
+        return batch.bytes.withByteView { all in
+            all.part(from: Int(left.offset), count: Int(left.length)).equals(all.part(from: Int(right.offset), count: Int(left.length)))
         }
     }
 

@@ -42,7 +42,8 @@ extension WriteSession {
             phases.indexes[.durations] += participant.seconds.durations
             phases.indexes[.currentStates] += participant.seconds.current
         }
-        for (number, result) in work.results.enumerated() {
+        for number in 0..<work.results.count {
+            let result = work.results[number]
             let database: Database
             switch work.job(number) {
             case .cells:

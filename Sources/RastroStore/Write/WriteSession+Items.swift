@@ -10,8 +10,8 @@ extension WriteSession {
     mutating func resolveItems() throws {
         var stopwatch = Stopwatch()
         let count = batch.count
-        // The item column is written through a buffer pointer: a subscript write to an array checks its uniqueness
-        // each time, a runtime call per scan on this serial path.
+        // The item column is written through an array view (`MutableArrayView`): a subscript write to an array checks
+        // its uniqueness each time, a runtime call per scan on this serial path.
         var items = buffers.items
         buffers.items = []
         defer { buffers.items = items }
@@ -27,7 +27,7 @@ extension WriteSession {
         // Both tables below are probed by chunks whose slots are touched first (``CacheTouch``).
         var touched: UInt64 = 0
         if useItemCache {
-            writer.probeItemCache { cache in items.withUnsafeMutableBufferPointer { items in
+            writer.probeItemCache { cache in items.withMutableArrayView { items in
                 var chunk = 0
                 while chunk < count {
                     let end = min(chunk + CacheTouch.chunk, count)
@@ -85,7 +85,7 @@ extension WriteSession {
             newItemNames.append(name)
             stagedItems.append((name, item))
         }
-        items.withUnsafeMutableBufferPointer { items in
+        items.withMutableArrayView { items in
             for index in 0..<count where items[index] == Self.unknownItem {
                 items[index] = names[Int(ordinals[index])]
             }
@@ -100,7 +100,7 @@ extension WriteSession {
         let allNames = names.names
         let batch = self.batch
         let check = {
-            ordinals.withUnsafeBufferPointer {
+            ordinals.withArrayView {
                 BatchNames.namesMatch(allNames, ordinals: $0, in: batch, range: 0..<batch.count)
             }
         }

@@ -68,8 +68,8 @@ extension WriteSession {
         let sharedWork = work
         let sharedJobs = jobs
         let next = NextJob()
-        buffers.status.withUnsafeMutableBufferPointer { status in
-            for worker in workers { worker.status = status.baseAddress! }
+        buffers.status.withMutableArrayView { status in
+            for worker in workers { worker.status = status }
             if sharedJobs.count >= 2 && sharedWork.count >= 256 {
                 writer.helper.run(
                     background: { workers[1].process(sharedJobs, sharedWork, next: next.value) },
@@ -98,7 +98,7 @@ extension WriteSession {
             positions[take] += 1
             try worker.output.withBytes { bytes in
                 try transaction.put(
-                    databases.items, Key.uint32(result.number), UnsafeRawBufferPointer(rebasing: bytes[result.bytes]),
+                    databases.items, Key.uint32(result.number), bytes.part(result.bytes),
                     append: result.isNew)
             }
             stagedBlocks.append((result.number, result.block))
@@ -123,11 +123,10 @@ extension WriteSession {
         let total = keys.count
         let stored = buffers.stored
         let status = buffers.status
-        return [WorkScan](unsafeUninitializedCapacity: total) { buffer, initialized in
-            keys.withUnsafeBufferPointer { keys in
-                stored.withUnsafeBufferPointer { stored in
-                    status.withUnsafeBufferPointer { status in
-                        let output = buffer.baseAddress!
+        return [WorkScan](initializingEvery: total) { output in
+            keys.withArrayView { keys in
+                stored.withArrayView { stored in
+                    status.withArrayView { status in
                         let gather = { (range: Range<Int>) in
                             Self.gather(range, keys: keys, stored: stored, status: status, into: output)
                         }
@@ -139,19 +138,19 @@ extension WriteSession {
                     }
                 }
             }
-            initialized = total
         }
     }
 
     /// Initialises `output[range]` with the scans the sorted `keys` name, in that order.
     static func gather(
-        _ range: Range<Int>, keys: UnsafeBufferPointer<UInt64>, stored: UnsafeBufferPointer<StoredScan>,
-        status: UnsafeBufferPointer<ScanStatus>, into output: UnsafeMutablePointer<WorkScan>
+        _ range: Range<Int>, keys: ArrayView<UInt64>, stored: ArrayView<StoredScan>,
+        status: ArrayView<ScanStatus>, into output: ArrayInitializer<WorkScan>
     ) {
         for position in range {
             let key = keys[position]
             let index = WorkKey.index(key)
-            (output + position).initialize(
+            output.initialize(
+                position,
                 to: WorkScan(
                     scan: stored[index], index: index, item: WorkKey.item(key), isStored: status[index] == .stored,
                     checksName: WorkKey.checksName(key)))
@@ -161,7 +160,7 @@ extension WriteSession {
     /// A block's content before this commit (from the decoded-block cache, or decoded from the database; empty if
     /// new) and its stored value, to which a tail may be appended. The value points into the map; no write happens
     /// before the block workers are done with it.
-    mutating func currentBlock(_ number: UInt32) throws -> (TraceBlock, stored: UnsafeRawBufferPointer?) {
+    mutating func currentBlock(_ number: UInt32) throws -> (TraceBlock, stored: ByteView?) {
         let stored = try transaction.withValue(databases.items, Key.uint32(number)) { $0 }
         if let cached = writer.blockCache.lookup(number) { return (cached, stored) }
         var block = TraceBlock(number: number)
@@ -200,7 +199,7 @@ extension WriteSession {
             // Skip empty stretches (the store's first days, or days without scans) in one seek.
             let day = try transaction.withCursor(databases.cells) { cursor -> UInt32? in
                 guard let entry = try cursor.seek(atOrAfter: Key.uint32(counters.cellsSealedBelow)) else { return nil }
-                return UInt32(bigEndian: entry.key.loadUnaligned(as: UInt32.self))
+                return UInt32(bigEndian: entry.key.load(at: 0, as: UInt32.self))
             }
             guard let day, day < coldBelow else {
                 counters.cellsSealedBelow = coldBelow
@@ -217,7 +216,7 @@ extension WriteSession {
             }
             for (key, payload) in raw {
                 buffers.writer.removeAll()
-                payload.withUnsafeBytes { buffers.writer.append($0) }
+                buffers.writer.append(payload)
                 SealedValue.encode(buffers.writer, into: buffers.encoded, zstd: zstd)
                 try transaction.put(databases.cells, key, buffers.encoded)
             }

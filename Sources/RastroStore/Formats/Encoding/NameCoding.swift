@@ -14,7 +14,7 @@ enum NameCoding {
 
     /// The start of a name's trailing digits and their value, when it ends in 1…18 digits.
     @inline(__always)
-    static func trailingNumber(_ bytes: UnsafeRawBufferPointer) -> (start: Int, value: UInt64)? {
+    static func trailingNumber(_ bytes: ByteView) -> (start: Int, value: UInt64)? {
         var start = bytes.count
         while start > 0 && bytes[start - 1] >= 48 && bytes[start - 1] <= 57 { start -= 1 }
         let digits = bytes.count - start
@@ -28,7 +28,7 @@ enum NameCoding {
         name.withBytes { current in
             previous.withBytes { before in
                 if current.count == before.count, let now = trailingNumber(current), let then = trailingNumber(before),
-                    now.start == then.start, memcmp(current.baseAddress!, before.baseAddress!, now.start) == 0
+                    now.start == then.start, current.prefix(upTo: now.start).equals(before.prefix(upTo: now.start))
                 {
                     out.byte(numericMarker)
                     out.zigzag(Int64(bitPattern: now.value &- then.value))
@@ -39,7 +39,7 @@ enum NameCoding {
                 while shared < limit && current[shared] == before[shared] { shared += 1 }
                 out.byte(UInt8(shared))
                 out.byte(UInt8(current.count - shared))
-                out.append(UnsafeRawBufferPointer(rebasing: current[shared...]))
+                out.append(current.part(from: shared))
             }
         }
     }
@@ -51,7 +51,7 @@ enum NameCoding {
 
         var name: InlineBytes {
             let length = self.length
-            return withUnsafeBytes(of: bytes) { InlineBytes(UnsafeRawBufferPointer(rebasing: $0[0..<length])) }
+            return withByteView(of: bytes) { InlineBytes($0.prefix(upTo: length)) }
         }
     }
 
@@ -62,8 +62,8 @@ enum NameCoding {
             let delta = try reader.zigzag()
             let length = previous.length
             var failure: StoreCorruption? = nil
-            withUnsafeMutableBytes(of: &previous.bytes) { raw in
-                let current = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(raw)[0..<length])
+            withMutableByteView(of: &previous.bytes) { raw in
+                let current = raw.view(0..<length)
                 guard let (start, value) = trailingNumber(current) else {
                     failure = StoreCorruption("a numeric name delta follows a name without a number")
                     return
@@ -90,16 +90,8 @@ enum NameCoding {
             throw StoreCorruption("bad name encoding")
         }
         let suffix = try reader.slice(suffixLength)
-        withUnsafeMutableBytes(of: &previous.bytes) { raw in
-            if suffixLength > 0 { (raw.baseAddress! + shared).copyMemory(from: suffix.baseAddress!, byteCount: suffixLength) }
-        }
+        withMutableByteView(of: &previous.bytes) { $0.copy(suffix, to: shared) }
         previous.length = shared + suffixLength
         return previous.name
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

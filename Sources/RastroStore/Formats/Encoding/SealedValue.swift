@@ -28,18 +28,18 @@ public enum SealedValue {
     }
 
     /// Whether a stored value is compressed.
-    public static func isSealed(_ value: UnsafeRawBufferPointer) -> Bool { value.first == sealed }
+    public static func isSealed(_ value: ByteView) -> Bool { value.first == sealed }
 
     /// Calls `body` with the payload of a stored value, decompressing into `scratch` when sealed.
     public static func withPayload<Result>(
-        _ value: UnsafeRawBufferPointer, zstd: Zstd, scratch: inout [UInt8], _ body: (UnsafeRawBufferPointer) throws -> Result
+        _ value: ByteView, zstd: Zstd, scratch: inout [UInt8], _ body: (ByteView) throws -> Result
     ) throws -> Result {
         guard let format = value.first else { throw StoreCorruption("empty value") }
-        if format == raw { return try body(UnsafeRawBufferPointer(rebasing: value[1...])) }
+        if format == raw { return try body(value.part(from: 1)) }
         guard format == sealed else { throw StoreCorruption("unknown value format \(format)") }
-        var reader = ByteReader(UnsafeRawBufferPointer(rebasing: value[1...]))
+        var reader = ByteReader(value.part(from: 1))
         let rawLength = try reader.count(maximum: 1 << 30)
-        try zstd.decompress(UnsafeRawBufferPointer(rebasing: reader.bytes[reader.position...]), rawLength: rawLength, into: &scratch)
-        return try scratch.withUnsafeBytes { try body($0) }
+        try zstd.decompress(reader.rest, rawLength: rawLength, into: &scratch)
+        return try scratch.withByteView { try body($0) }
     }
 }

@@ -25,11 +25,13 @@ public final class Zstd: @unchecked Sendable {
 
     /// Appends the compressed frame of `source` to `output` and returns its length.
     @discardableResult
-    public func compress(_ source: UnsafeRawBufferPointer, appendingTo output: ByteWriter) -> Int {
+    public func compress(_ source: ByteView, appendingTo output: ByteWriter) -> Int {
         let bound = ZSTD_compressBound(source.count)
         var frameLength = 0
         output.append(upTo: bound) { destination in
-            let written = ZSTD_compressCCtx(compressionContext, destination, bound, source.baseAddress, source.count, level)
+            let written = source.withUnsafeBytes {
+                ZSTD_compressCCtx(compressionContext, destination, bound, $0.baseAddress, $0.count, level)
+            }
             precondition(ZSTD_isError(written) == 0, "ZSTD_compressCCtx: \(String(cString: ZSTD_getErrorName(written)))")
             frameLength = written
             return written
@@ -38,11 +40,11 @@ public final class Zstd: @unchecked Sendable {
     }
 
     /// Decompresses a frame whose original size is `rawLength` into `output` (replacing its contents).
-    public func decompress(_ frame: UnsafeRawBufferPointer, rawLength: Int, into output: inout [UInt8]) throws(StoreCorruption) {
+    public func decompress(_ frame: ByteView, rawLength: Int, into output: inout [UInt8]) throws(StoreCorruption) {
         output.removeAll(keepingCapacity: true)
         output.append(contentsOf: repeatElement(0, count: rawLength))
         let written = output.withUnsafeMutableBytes { buffer in
-            ZSTD_decompressDCtx(decompressionContext, buffer.baseAddress, rawLength, frame.baseAddress, frame.count)
+            frame.withUnsafeBytes { ZSTD_decompressDCtx(decompressionContext, buffer.baseAddress, rawLength, $0.baseAddress, $0.count) }
         }
         if ZSTD_isError(written) != 0 {
             throw StoreCorruption("ZSTD_decompressDCtx: \(String(cString: ZSTD_getErrorName(written)))")

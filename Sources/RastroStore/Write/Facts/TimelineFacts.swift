@@ -17,7 +17,7 @@ public struct PairFact: Sendable, Equatable {
 struct TimelineFacts {
     /// Per scan, in timeline order: its cell and its cell record, in the first ``count`` elements.
     ///
-    /// The arrays only grow and are written through buffer pointers, so that deriving a timeline checks their
+    /// The arrays only grow and are written through array views (`MutableArrayView`), so that deriving a timeline checks their
     /// uniqueness once, not once per scan and array: `append` calls the runtime's uniqueness check each time.
     var cellKeys: [CellKey] = []
     var records: [CellRecord] = []
@@ -59,8 +59,8 @@ struct TimelineFacts {
         reserve(timeline.count)
         var day: UInt32 = 0
         var events: UInt8 = 0
-        cellKeys.withUnsafeMutableBufferPointer { keys in
-            records.withUnsafeMutableBufferPointer { records in
+        cellKeys.withMutableArrayView { keys in
+            records.withMutableArrayView { records in
                 var position = 0
                 var previousEventCode: UInt8 = 0
                 var previousCenter: UInt32 = 0
@@ -99,18 +99,15 @@ struct TimelineFacts {
     /// among those at or after a's time.
     private mutating func derivePairs(_ timeline: ArraySlice<StoredScan>) {
         let base = timeline.startIndex
-        var earliest = (Int.max, Int.max, Int.max, Int.max, Int.max, Int.max, Int.max)
+        var earliest = InlineArray<7, Int>(repeating: Int.max)
         var present: UInt8 = 0
-        withUnsafeMutableBytes(of: &earliest) { raw in
-            let slots = raw.bindMemory(to: Int.self)
-            for index in timeline.indices where present & (1 << timeline[index].event.rawValue) == 0 {
-                present |= 1 << timeline[index].event.rawValue
-                slots[Int(timeline[index].event.rawValue)] = index
-            }
+        for index in timeline.indices where present & (1 << timeline[index].event.rawValue) == 0 {
+            present |= 1 << timeline[index].event.rawValue
+            earliest[Int(timeline[index].event.rawValue)] = index
         }
         guard present.nonzeroBitCount > 1 else { return }
         for from in 0..<Event.count where present & (1 << from) != 0 {
-            let fromIndex = withUnsafeBytes(of: &earliest) { $0.bindMemory(to: Int.self)[from] }
+            let fromIndex = earliest[from]
             let fromTime = timeline[fromIndex].scannedAt
             let fromDay = cellKeys[fromIndex - base].day
             // Ties in time with scans that arrived earlier still count as "at or after".

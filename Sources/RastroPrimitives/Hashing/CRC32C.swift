@@ -1,6 +1,9 @@
 /// CRC-32C (Castagnoli, polynomial 0x1EDC6F41, reflected 0x82F63B78), slicing-by-8: the checksum of every frame.
 ///
 /// `CRC32C.checksum("123456789")` is `0xE3069283`, the standard check value.
+///
+/// Invariant: every table index is a byte (`& 0xFF`, `>> 24`) plus a multiple of 256 below 2,048, so the unchecked
+/// reads of the table stay inside it.
 public enum CRC32C {
     /// Eight 256-entry tables, flat: table `k` at offset `256 * k`.
     static let table: [UInt32] = {
@@ -20,14 +23,14 @@ public enum CRC32C {
     }()
 
     /// The CRC-32C of `bytes`, continuing from `crc` (0 to start).
-    public static func checksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+    public static func checksum(_ bytes: ByteView, continuing crc: UInt32 = 0) -> UInt32 {
         table.withUnsafeBufferPointer { t in
             var value = ~crc
             var index = 0
             let count = bytes.count
             while index + 8 <= count {
-                let low = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt32.self)) ^ value
-                let high = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: index + 4, as: UInt32.self))
+                let low = UInt32(littleEndian: bytes.load(at: index, as: UInt32.self)) ^ value
+                let high = UInt32(littleEndian: bytes.load(at: index + 4, as: UInt32.self))
                 value = t[7 * 256 + Int(low & 0xFF)] ^ t[6 * 256 + Int((low >> 8) & 0xFF)]
                     ^ t[5 * 256 + Int((low >> 16) & 0xFF)] ^ t[4 * 256 + Int(low >> 24)]
                     ^ t[3 * 256 + Int(high & 0xFF)] ^ t[2 * 256 + Int((high >> 8) & 0xFF)]
@@ -43,6 +46,6 @@ public enum CRC32C {
     }
 
     public static func checksum(_ bytes: [UInt8]) -> UInt32 {
-        bytes.withUnsafeBytes { checksum($0) }
+        bytes.withByteView { checksum($0) }
     }
 }
