@@ -22,7 +22,7 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: deps build test test-fast run demo clean fresh bench bench-deps bench-micro
+.PHONY: deps build test test-fast run demo clean fresh bench bench-deps bench-micro bench-hostile
 
 ## deps: install the system libraries Rastro links (LMDB, zstd) with apt-get, only when missing.
 deps:
@@ -76,6 +76,12 @@ bench-deps:
 	@$(call apt_install,$(BENCH_APT))
 	@test -x $(BENCH_PYTHON) || python3 -m venv $(BENCH_DIR)/venv
 	@$(BENCH_PYTHON) -c "import duckdb, psycopg" 2>/dev/null || $(BENCH_PYTHON) -m pip install -q duckdb "psycopg[binary]"
+
+## bench-hostile: rastrod's resident memory under hostile clients (docs/security.md §6), on the release build.
+bench-hostile: deps
+	$(SWIFT) build -c release --product rastro
+	$(SWIFT) build -c release --product rastrod
+	python3 Benchmarks/hostile/run.py --rastro .build/release/rastro --rastrod .build/release/rastrod
 
 ## bench-micro: the package-benchmark suites (a nested package, so `make test` never compiles them).
 bench-micro: deps

@@ -25,29 +25,52 @@ final class BinaryConnectionHandler: ReadGate, ChannelInboundHandler, RemovableC
     }
 
     let server: ServerContext
+    /// Shared with the frame decoder: the frame bound, raised once the connection authenticates.
+    let progress: FrameProgress
     var state = State.awaitingHello
     var peer = "unknown"
     var inFlight = 0
     var reading = true
     var closeWhenIdle = false
+    var timers = ConnectionTimers()
 
-    init(server: ServerContext) { self.server = server }
+    init(server: ServerContext, progress: FrameProgress) {
+        self.server = server
+        self.progress = progress
+    }
+
+    var partialSince: NIODeadline? {
+        get { progress.partialSince }
+        set { progress.partialSince = newValue }
+    }
 
     func channelActive(context: ChannelHandlerContext) {
         peer = peerDescription(context.channel)
-        if !register(context: context, onShutdown: beginClose) {
-            let error = server.connections.isDraining
-                ? ProtocolError(.shuttingDown, "the server is shutting down")
-                : ProtocolError(.tooManyConnections, "the server holds \(server.limits.connections) connections already")
-            fail(context: context, error)
+        if let refusal = register(context: context, onShutdown: beginClose) {
+            fail(context: context, ProtocolError(refusal == .draining ? .shuttingDown : .tooManyConnections, "\(refusal)"))
             return
         }
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        server.connections.unregister(self)
+        unregister()
         context.fireChannelInactive()
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        updateRequestDeadline(context: context)
+        context.fireChannelReadComplete()
+    }
+
+    /// The client read (or stopped reading) its answers: reading follows.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        updateReading(context: context)
+        context.fireChannelWritabilityChanged()
+    }
+
+    func timedOut(context: ChannelHandlerContext, _ reason: String) {
+        fail(context: context, ProtocolError(.idleTimeout, reason))
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -61,10 +84,12 @@ final class BinaryConnectionHandler: ReadGate, ChannelInboundHandler, RemovableC
             }
             do throws(ProtocolError) {
                 let hello = try frame.payload.withReadableByteView { bytes throws(ProtocolError) in try Hello.decode(bytes) }
-                switch server.authorize(hello.token, peer: peer, channel: "binary") {
+                switch server.authorize(hello.token, peer: peer, address: peerAddress(context.channel), channel: "binary") {
                 case .failure(let refusal):
                     fail(context: context, ProtocolError(refusal.isAnalyst ? .forbidden : .unauthorized, "\(refusal)"))
                 case .success(let token):
+                    authenticated()
+                    progress.maximumBytes = server.limits.frameBytes
                     state = .ready(
                         token: token, session: hello.session,
                         decoder: BatchDecoder(validator: server.validator, maximumScans: server.limits.scansPerBatch))
@@ -163,6 +188,7 @@ final class BinaryConnectionHandler: ReadGate, ChannelInboundHandler, RemovableC
     /// Stops reading, lets the batches in flight be acknowledged, then closes (graceful shutdown, end of input).
     func beginClose(context: ChannelHandlerContext) {
         closeWhenIdle = true
+        stopRequestDeadline()
         if reading {
             reading = false
             context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
@@ -179,7 +205,14 @@ final class BinaryConnectionHandler: ReadGate, ChannelInboundHandler, RemovableC
         ErrorFrame.encode(error).withByteView { Frame.append(.error, payload: $0, to: writer) }
         var buffer = context.channel.allocator.buffer(capacity: writer.count)
         writer.withBytes { _ = buffer.writeBytes($0) }
-        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in context.close(promise: nil) }
+        timers.cancelAll()
+        // A client that does not read would never let the error frame go out: close after a grace period anyway.
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        let giveUp = context.eventLoop.scheduleTask(in: ServerLimits.closeGrace) { bound.value.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in
+            giveUp.cancel()
+            bound.value.close(promise: nil)
+        }
     }
 
     func write(context: ChannelHandlerContext, _ type: FrameType, _ payload: [UInt8]) {

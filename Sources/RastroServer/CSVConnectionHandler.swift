@@ -27,20 +27,22 @@ final class CSVConnectionHandler: ReadGate, ChannelInboundHandler, RemovableChan
     var reading = true
     var inputEnded = false
     var closing = false
+    var partialSince: NIODeadline? = nil
+    var timers = ConnectionTimers()
 
     init(server: ServerContext) { self.server = server }
 
     func channelActive(context: ChannelHandlerContext) {
         peer = peerDescription(context.channel)
-        if !register(context: context, onShutdown: endInput) {
-            refuse(context: context, server.connections.isDraining ? "the server is shutting down" : "too many connections")
+        if let refusal = register(context: context, onShutdown: endInput) {
+            refuse(context: context, "\(refusal)")
             return
         }
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        server.connections.unregister(self)
+        unregister()
         context.fireChannelInactive()
     }
 
@@ -49,16 +51,51 @@ final class CSVConnectionHandler: ReadGate, ChannelInboundHandler, RemovableChan
         var buffer = unwrapInboundIn(data)
         server.metrics.bytesIn.increment(by: buffer.readableBytes)
         if let bytes = buffer.readBytes(length: buffer.readableBytes) { pending.append(contentsOf: bytes) }
+        let received = pending.count
+        defer { notePartial(consumedSome: pending.count < received) }
         if token == nil && !authenticate(context: context) { return }
         parse(context: context, isFinal: false)
+    }
+
+    /// Keeps ``partialSince``: when the record (or `AUTH` line) still incomplete began. A record that completes
+    /// restarts the clock for the next one.
+    func notePartial(consumedSome: Bool) {
+        if pending.isEmpty {
+            partialSince = nil
+        } else if partialSince == nil || consumedSome {
+            partialSince = .now()
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        updateRequestDeadline(context: context)
+        context.fireChannelReadComplete()
+    }
+
+    /// The client read (or stopped reading) its answers: reading follows.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        updateReading(context: context)
+        context.fireChannelWritabilityChanged()
+    }
+
+    func timedOut(context: ChannelHandlerContext, _ reason: String) {
+        guard !closing else { return }
+        answer(context: context, ["ERR \(reader?.line ?? 1) row \(reason)"])
+        closing = true
+        timers.cancelAll()
+        context.close(promise: nil)
     }
 
     /// Reads the `AUTH` line; `false` while it is incomplete or when the token is refused.
     func authenticate(context: ChannelHandlerContext) -> Bool {
         guard let end = pending.firstIndex(of: UInt8(ascii: "\n")) else {
-            if pending.count > server.limits.lineBytes {
-                refuse(context: context, "the AUTH line is longer than \(server.limits.lineBytes) bytes")
+            if pending.count > server.limits.helloBytes {
+                refuse(context: context, "the AUTH line is longer than \(server.limits.helloBytes) bytes")
             }
+            return false
+        }
+        guard end <= server.limits.helloBytes else {
+            refuse(context: context, "the AUTH line is longer than \(server.limits.helloBytes) bytes")
             return false
         }
         var line = String(decoding: pending[..<end], as: UTF8.self)
@@ -68,11 +105,12 @@ final class CSVConnectionHandler: ReadGate, ChannelInboundHandler, RemovableChan
             refuse(context: context, "the first line must be AUTH <token>")
             return false
         }
-        switch server.authorize(String(line.dropFirst(5)), peer: peer, channel: "csv") {
+        switch server.authorize(String(line.dropFirst(5)), peer: peer, address: peerAddress(context.channel), channel: "csv") {
         case .failure(let refusal):
             refuse(context: context, "\(refusal)")
             return false
         case .success(let record):
+            authenticated()
             token = record
             reader = CSVScanReader(validator: server.validator)
             server.logger.info("connected", metadata: ["peer": "\(peer)", "channel": "csv", "token": "\(record.id)"])
@@ -167,6 +205,7 @@ final class CSVConnectionHandler: ReadGate, ChannelInboundHandler, RemovableChan
     func endInput(context: ChannelHandlerContext) {
         guard !inputEnded, !closing else { return }
         inputEnded = true
+        stopRequestDeadline()
         if token != nil { parse(context: context, isFinal: true) }
         reading = false
         context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }

@@ -25,8 +25,14 @@ enum HTTPService {
         router.post("v1/scans") { request, context -> Response in
             try await postScans(request, context: context, server: server)
         }
+        let limits = server.limits
         return Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "rastrod"),
+            router: router,
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [HTTPConnectionGate(server: server)],
+                    idleTimeout: .seconds(Int64(limits.idleTimeoutSeconds)))),
+            configuration: .init(address: .hostname(host, port: port), serverName: "rastrod"),
             onServerRunning: { channel in onRunning(channel.localAddress?.port ?? port) },
             eventLoopGroupProvider: .shared(group), logger: server.logger)
     }
@@ -71,7 +77,11 @@ enum HTTPService {
             return error(.unauthorized, "send the token as Authorization: Bearer <token>")
         }
         let token: TokenRecord
-        switch server.authorize(bearer, peer: peer, channel: "http") {
+        switch server.authorize(bearer, peer: peer, address: context.address, channel: "http") {
+        case .failure(.throttled(let address, let seconds)):
+            var response = error(.tooManyRequests, "\(ServerContext.Refusal.throttled(address: address, retryAfterSeconds: seconds))")
+            response.headers[.retryAfter] = "\(seconds)"
+            return response
         case .failure(let refusal):
             return error(refusal.isAnalyst ? .forbidden : .unauthorized, "\(refusal)")
         case .success(let record):
@@ -183,9 +193,12 @@ struct Problem: Encodable {
 struct PeerRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     let peer: String
+    /// The peer's address without its port, for per-address bounds.
+    let address: String
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         peer = peerDescription(source.channel)
+        address = peerAddress(source.channel)
     }
 }

@@ -46,14 +46,17 @@ public final class RastroServer: Sendable {
             name: "binary", host: configuration.host, port: configuration.binaryPort, group: eventLoops, logger: logger,
             onBound: { readiness.bound(\.binary, $0) }
         ) { channel in
+            try limitUnsentAnswers(channel, limits)
+            let progress = FrameProgress(maximumBytes: min(limits.helloBytes, limits.frameBytes))
             try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(limits.idleTimeoutSeconds))))
-            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(BinaryFrameDecoder(maximumBytes: limits.frameBytes)))
-            try channel.pipeline.syncOperations.addHandler(BinaryConnectionHandler(server: context))
+            try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(BinaryFrameDecoder(progress: progress)))
+            try channel.pipeline.syncOperations.addHandler(BinaryConnectionHandler(server: context, progress: progress))
         }
         let csv = ListenerService(
             name: "csv", host: configuration.host, port: configuration.csvPort, group: eventLoops, logger: logger,
             onBound: { readiness.bound(\.csv, $0) }
         ) { channel in
+            try limitUnsentAnswers(channel, limits)
             try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(limits.idleTimeoutSeconds))))
             try channel.pipeline.syncOperations.addHandler(CSVConnectionHandler(server: context))
         }
@@ -90,6 +93,14 @@ public final class RastroServer: Sendable {
 
     /// The store the server writes (tests read it through this handle: LMDB allows one per process).
     public var store: Store { context.store }
+}
+
+/// Makes a channel unwritable once ``ServerLimits/unsentAnswerBytes`` of answers wait for its client to read them; the
+/// connection handlers stop reading until it is writable again (``ReadGate``).
+func limitUnsentAnswers(_ channel: any Channel, _ limits: ServerLimits) throws {
+    let high = max(1, limits.unsentAnswerBytes)
+    try channel.syncOptions?.setOption(
+        ChannelOptions.writeBufferWaterMark, value: .init(low: high / 2, high: high))
 }
 
 /// Collects the three bound ports and wakes whoever waits for them.

@@ -1,3 +1,4 @@
+import NIOCore
 import RastroCore
 
 /// Every bound `rastrod` enforces, in one place. A violation closes the offending connection with a clear error and
@@ -11,8 +12,27 @@ public struct ServerLimits: Sendable, Equatable {
     public var scansPerBatch = 10_000
     /// Most open connections over all listeners; more are refused with an error.
     public var connections = 1_024
-    /// A connection with nothing to read and nothing in flight for this long is closed.
+    /// A connection with nothing to read and nothing in flight for this long is closed (HTTP keep-alive included).
     public var idleTimeoutSeconds = 60
+    /// Open connections from one address, authenticated or not: room for a gateway or a carrier's NAT in front of
+    /// many handhelds, while one host cannot take every connection the server holds.
+    public var connectionsPerAddress = 256
+    /// Connections from one address that have not authenticated yet. A handheld authenticates in its first round
+    /// trip, so a handful is plenty; silent connections from one host cannot crowd out the others.
+    public var unauthenticatedPerAddress = 16
+    /// Before authenticating, a connection may send only its hello frame or `AUTH` line, of at most this many bytes
+    /// (a token and a client name), and must send it within ``helloTimeoutSeconds``.
+    public var helloBytes = 4 << 10
+    public var helloTimeoutSeconds = 10
+    /// A frame, CSV record or HTTP request that has started must arrive whole within this long: a sender trickling
+    /// a byte every few seconds never looks idle, and would otherwise hold its buffer and its connection forever.
+    public var requestSeconds = 60
+    /// Answers a connection has not read yet, in bytes, above which it stops reading its requests until the client
+    /// catches up: a client that never reads cannot make the server buffer answers without end.
+    public var unsentAnswerBytes = 1 << 20
+    /// Failed authentications from one address in a minute before it is refused without a token check; the audit
+    /// trail records the first failure of each address in a minute and then one record for the rest.
+    public var failedAuthenticationsPerMinute = 10
     /// A commit takes at most this many scans: smaller commits re-encode the same trace blocks more often, larger ones
     /// hold more memory for little gain (half of `rastro import`'s, since the server's memory must stay bounded)…
     public var commitScans = 250_000
@@ -34,6 +54,9 @@ public struct ServerLimits: Sendable, Equatable {
     /// token revoke`, another process) has its next batch refused within this long. Re-reading the small `tokens`
     /// database more often buys nothing a person revoking a token would notice.
     public var revocationCheckMilliseconds = 1_000
+
+    /// How long a connection being closed with an error keeps trying to deliver it to a client that is not reading.
+    static let closeGrace = TimeAmount.seconds(5)
 
     public init() {}
 }

@@ -16,6 +16,8 @@ final class ServerContext: Sendable {
     let validator: ScanValidator
     /// Revocations, so that a connection's token is checked again at each batch.
     let revokedTokens: RevokedTokens
+    /// Failed authentications per address (``ServerLimits/failedAuthenticationsPerMinute``).
+    let throttle: AuthenticationThrottle
 
     init(store: Store, writer: GroupCommitWriter, limits: ServerLimits, metrics: ServerMetrics, logger: Logger, validator: ScanValidator) {
         self.store = store
@@ -24,12 +26,21 @@ final class ServerContext: Sendable {
         self.metrics = metrics
         self.logger = logger
         self.validator = validator
-        connections = ConnectionRegistry(maximum: limits.connections, metrics: metrics)
+        connections = ConnectionRegistry(limits: limits, metrics: metrics)
+        throttle = AuthenticationThrottle(limit: limits.failedAuthenticationsPerMinute)
         revokedTokens = RevokedTokens(store: store, intervalMilliseconds: limits.revocationCheckMilliseconds)
     }
 
     /// Checks a token before anything else a peer sent is parsed; refusals are audited (never with the token).
-    func authorize(_ token: String, peer: String, channel: String) -> Result<TokenRecord, TokenVault.Refusal> {
+    /// An address that failed too often in the last minute is refused before its token is looked up
+    /// (``AuthenticationThrottle``).
+    func authorize(_ token: String, peer: String, address: String, channel: String) -> Result<TokenRecord, Refusal> {
+        let now = serverMilliseconds()
+        if let seconds = throttle.retryAfter(address, now: now) {
+            metrics.refused.increment()
+            metrics.throttled.increment()
+            return .failure(.throttled(address: address, retryAfterSeconds: seconds))
+        }
         let result: Result<TokenRecord, TokenVault.Refusal>
         do {
             result = try TokenVault.authorizeIngest(token, store: store)
@@ -37,20 +48,46 @@ final class ServerContext: Sendable {
             logger.error("token lookup failed", metadata: ["error": "\(error)"])
             result = .failure(.unknown)
         }
-        if case .failure(let refusal) = result {
-            metrics.refused.increment()
-            logger.warning("refused", metadata: ["peer": "\(peer)", "channel": "\(channel)", "reason": "\(refusal)"])
-            var tokenID: UInt32 = 0
-            switch refusal {
-            case .revoked(let id), .cannotIngest(let id): tokenID = id
-            case .unknown: break
-            }
-            writer.audit(
-                AuditRecord(
-                    time: serverMilliseconds(), kind: .refused, token: tokenID, source: peer, channel: channel,
-                    detail: "\(refusal)"))
+        guard case .failure(let refusal) = result else { return result.mapError { .token($0) } }
+        metrics.refused.increment()
+        var tokenID: UInt32 = 0
+        switch refusal {
+        case .revoked(let id), .cannotIngest(let id): tokenID = id
+        case .unknown: break
         }
-        return result
+        let detail: String
+        switch throttle.failed(address, now: now) {
+        case .coalesce:
+            logger.debug("refused", metadata: ["peer": "\(peer)", "channel": "\(channel)", "reason": "\(refusal)"])
+            return .failure(.token(refusal))
+        case .audit:
+            detail = "\(refusal)"
+        case .auditLimitReached(let failures):
+            detail = "\(refusal); \(failures) failed authentications from \(address) within a minute: refused for the rest of it"
+        }
+        logger.warning("refused", metadata: ["peer": "\(peer)", "channel": "\(channel)", "reason": "\(EscapedText.escaping(detail))"])
+        writer.audit(AuditRecord(time: now, kind: .refused, token: tokenID, source: peer, channel: channel, detail: detail))
+        return .failure(.token(refusal))
+    }
+
+    /// Why a connection or request is not authorized.
+    enum Refusal: Error, CustomStringConvertible {
+        case token(TokenVault.Refusal)
+        case throttled(address: String, retryAfterSeconds: Int)
+
+        /// A known analyst token, which may not send scans (403 rather than 401).
+        var isAnalyst: Bool {
+            if case .token(let refusal) = self { return refusal.isAnalyst }
+            return false
+        }
+
+        var description: String {
+            switch self {
+            case .token(let refusal): "\(refusal)"
+            case .throttled(let address, let seconds):
+                "too many failed authentications from \(address); try again in \(seconds) s"
+            }
+        }
     }
 }
 

@@ -18,6 +18,10 @@ public final class ServerMetrics: @unchecked Sendable {
     let commitLatency: Metrics.Timer
     let queueDepth: Metrics.Gauge
     let refused: Metrics.Counter
+    /// Authentications refused without a token check, the address having failed too often.
+    let throttled: Metrics.Counter
+    /// Connections closed because a hello or a request took too long.
+    let timedOut: Metrics.Counter
 
     public init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -37,6 +41,8 @@ public final class ServerMetrics: @unchecked Sendable {
         commitLatency = Metrics.Timer(label: "rastro_commit_seconds", factory: factory)
         queueDepth = Metrics.Gauge(label: "rastro_writer_queue_scans", factory: factory)
         refused = Metrics.Counter(label: "rastro_connections_refused_total", factory: factory)
+        throttled = Metrics.Counter(label: "rastro_authentications_throttled_total", factory: factory)
+        timedOut = Metrics.Counter(label: "rastro_connections_timed_out_total", factory: factory)
     }
 
     func count(_ report: IngestReport) {

@@ -23,6 +23,18 @@ public struct Rastrod: AsyncParsableCommand {
     @Option(name: .long, help: "Most scans per batch.") var batchScans = ServerLimits().scansPerBatch
     @Option(name: .long, help: "Most open connections.") var maxConnections = ServerLimits().connections
     @Option(name: .long, help: "Close connections idle this long, in seconds.") var idleTimeout = ServerLimits().idleTimeoutSeconds
+    @Option(name: .long, help: "Most open connections from one address.")
+    var maxConnectionsPerAddress = ServerLimits().connectionsPerAddress
+    @Option(name: .long, help: "Most connections from one address that have not authenticated yet.")
+    var maxUnauthenticatedPerAddress = ServerLimits().unauthenticatedPerAddress
+    @Option(name: .long, help: "Seconds a new connection has to send its hello or AUTH line.")
+    var helloTimeout = ServerLimits().helloTimeoutSeconds
+    @Option(name: .long, help: "Seconds a frame, CSV record or HTTP request that has started has to arrive whole.")
+    var requestTimeout = ServerLimits().requestSeconds
+    @Option(name: .long, help: "Unread answer bytes above which a connection stops being read.")
+    var unsentAnswerBytes = ServerLimits().unsentAnswerBytes
+    @Option(name: .long, help: "Failed authentications per minute from one address before it is refused outright.")
+    var failedAuthPerMinute = ServerLimits().failedAuthenticationsPerMinute
     @Option(name: .long, help: "Most scans per commit.") var commitScans = ServerLimits().commitScans
     @Option(name: .long, help: "Longest wait for company before a commit, in milliseconds.") var commitWindow = ServerLimits().commitWindowMilliseconds
     @Option(name: .long, help: "Unacknowledged batches a connection may have before it stops being read.")
@@ -42,7 +54,10 @@ public struct Rastrod: AsyncParsableCommand {
         for (name, value) in [("--frame-bytes", frameBytes), ("--line-bytes", lineBytes), ("--batch-scans", batchScans),
             ("--max-connections", maxConnections), ("--idle-timeout", idleTimeout), ("--commit-scans", commitScans),
             ("--batches-in-flight", batchesInFlight), ("--queued-scans", queuedScans), ("--body-bytes", bodyBytes),
-            ("--replay-hours", replayHours)]
+            ("--replay-hours", replayHours), ("--max-connections-per-address", maxConnectionsPerAddress),
+            ("--max-unauthenticated-per-address", maxUnauthenticatedPerAddress), ("--hello-timeout", helloTimeout),
+            ("--request-timeout", requestTimeout), ("--unsent-answer-bytes", unsentAnswerBytes),
+            ("--failed-auth-per-minute", failedAuthPerMinute)]
         where value <= 0 {
             throw ValidationError("\(name) must be positive")
         }
@@ -72,6 +87,12 @@ public struct Rastrod: AsyncParsableCommand {
         configuration.limits.queuedScans = queuedScans
         configuration.limits.httpBodyBytes = bodyBytes
         configuration.limits.replayHours = replayHours
+        configuration.limits.connectionsPerAddress = maxConnectionsPerAddress
+        configuration.limits.unauthenticatedPerAddress = maxUnauthenticatedPerAddress
+        configuration.limits.helloTimeoutSeconds = helloTimeout
+        configuration.limits.requestSeconds = requestTimeout
+        configuration.limits.unsentAnswerBytes = unsentAnswerBytes
+        configuration.limits.failedAuthenticationsPerMinute = failedAuthPerMinute
         let server = try RastroServer(configuration: configuration, logger: Logger(label: "rastrod"))
         try await server.run()
         if phases { Console.error(phasesReport(server.store, rows: server.store.phases.scans)) }
