@@ -9,8 +9,10 @@ import RastroPrimitives
 /// lines skipped, spaces around unquoted values ignored.
 ///
 /// A bad record becomes a ``CSVRejection`` naming its line, field and reason; the records around it are read as if
-/// it were not there. A record longer than ``Limits/csvRecordBytes`` is rejected and reading resumes at the next line
-/// end, so a stray quote cannot swallow the rest of a file.
+/// it were not there. A stray quote cannot swallow the rest of a file: a quoted field that runs over line ends is
+/// kept only when the record it makes is well formed (RFC 4180 multi-line fields); otherwise only the line the quote
+/// opened on is rejected and reading resumes at the next line. A record longer than ``Limits/csvRecordBytes`` is
+/// rejected the same way, which bounds how far a stray quote is followed.
 ///
 /// The reader never makes a `String` of a field that is valid: fields are byte ranges of the chunk, handed to
 /// ``ScanValidator`` which copies identifiers into the batch's arena.
@@ -119,6 +121,23 @@ public final class CSVScanReader {
                 line += 1
                 position = lineEnd + 1
             case .record(let end, let next, let newlines, let structure):
+                if structure != nil || fields.count != header!.columns.count,
+                    let lineEnd = chunk.firstIndex(of: UInt8(ascii: "\n"), from: position, to: end)
+                {
+                    // A quoted field ran over line ends and the record it made is malformed: a stray quote, not an
+                    // RFC 4180 multi-line field. Only the line the quote opened on is rejected; the lines after it
+                    // are read again as records of their own.
+                    records += 1
+                    rejects.append(
+                        CSVRejection(
+                            line: recordLine, field: columnName(structureColumn(structure) ?? 0),
+                            reason: "a quote opened on this line is not closed before the line ends (the line is skipped;"
+                                + " reading resumes at line \(recordLine + 1))",
+                            record: chunk.part(position..<lineEnd).string))
+                    line += 1
+                    position = lineEnd + 1
+                    continue
+                }
                 line += newlines
                 defer { position = next }
                 if isBlank(chunk) { continue }
@@ -253,6 +272,14 @@ public final class CSVScanReader {
             try validator.append(raw, receivedAt: receivedAt, source: UInt32(truncatingIfNeeded: recordLine), to: &batch)
         } catch {
             reject(error.field.name, error.message)
+        }
+    }
+
+    /// The column a structural problem is in.
+    func structureColumn(_ structure: Structure?) -> Int? {
+        switch structure {
+        case .textAfterClosingQuote(let column)?, .unterminatedQuote(let column)?: column
+        case nil: fields.indices.first { fields[$0].quoted && fields[$0].end > fields[$0].start }
         }
     }
 

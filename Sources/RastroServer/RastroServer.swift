@@ -37,7 +37,7 @@ public final class RastroServer: Sendable {
         let writer = GroupCommitWriter(store: store, limits: configuration.limits, metrics: metrics, logger: logger)
         context = ServerContext(
             store: store, writer: writer, limits: configuration.limits, metrics: metrics, logger: logger,
-            validator: try store.validator())
+            validator: try Self.validator(store, configuration.limits))
         let eventLoops = MultiThreadedEventLoopGroup.singleton
         let readiness = self.readiness
         let limits = configuration.limits
@@ -73,6 +73,13 @@ public final class RastroServer: Sendable {
                     .init(service: binary), .init(service: csv), .init(service: http),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+    }
+
+    /// The data directory's validator, with the server's CSV record bound (`--line-bytes`) in place of the default.
+    static func validator(_ store: Store, _ limits: ServerLimits) throws -> ScanValidator {
+        var validator = try store.validator()
+        validator.limits.csvRecordBytes = limits.lineBytes
+        return validator
     }
 
     /// Runs until a graceful shutdown completes.

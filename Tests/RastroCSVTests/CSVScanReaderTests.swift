@@ -171,6 +171,28 @@ struct CSVScanReaderTests {
         #expect(batch.scans.first?.source == 3)
     }
 
+    /// A stray quote within the record bound: the quoted field would run to the end of the input (or to the next
+    /// quote, in a later row), making one malformed record of 31 lines. Only the quote's own line is rejected, named,
+    /// and the 30 rows after it are read, whatever the chunks.
+    @Test(arguments: [nil, 5, 64] as [Int?])
+    func aStrayQuoteCostsOnlyItsOwnLine(chunkSize: Int?) throws {
+        var text = header + "GU0,\"delivered,2026-09-01T10:00:00Z,M,C,D,100,,,\n"
+        for seq in 1...30 { text += "GU\(seq),delivered,2026-09-01T10:00:00Z,M,C,D,\(seq),,,\n" }
+        let (batch, rejects, _) = try readCSV(text, chunkSize: chunkSize)
+        #expect(rejects.map(\.line) == [2])
+        #expect(rejects.first?.field == "event")
+        #expect(rejects.first?.reason.contains("reading resumes at line 3") == true)
+        #expect(batch.scans.map(\.seq) == Array(1...30))
+        #expect(batch.scans.map(\.source) == Array(3...32))
+
+        // The stray quote closes at a quote in a later row: the text after it makes the record malformed the same way.
+        let closing = header + "GU0,\"delivered,2026-09-01T10:00:00Z,M,C,D,100,,,\n" + goodRow
+            + "GU2,\"received\",2026-09-01T10:00:00Z,M,C,D,8,,,\n"
+        let (later, laterRejects, _) = try readCSV(closing, chunkSize: chunkSize)
+        #expect(laterRejects.map(\.line) == [2])
+        #expect(later.scans.map(\.source) == [3, 4])
+    }
+
     @Test func anOverlongLineIsRejectedAndReadingResumes() throws {
         var limits = Limits()
         limits.csvRecordBytes = 100

@@ -90,11 +90,13 @@ struct ServerBoundsTests {
         let token = try harness.token(.gateway, "gw")
         var silent: [RawConnection] = []
         for _ in 0..<3 { silent.append(try await RawConnection(port: harness.ports.binary)) }
+        try await harness.waitForConnections(3)
         let refused = try await RawConnection(port: harness.ports.csv)
         #expect(try await refused.line() == "ERR 1 token 127.0.0.1 holds 3 connections that have not authenticated yet")
         // One of the silent ones authenticates: a new connection is taken, up to the per-address bound.
         #expect(try await silent[0].handshake(token: token)?.0 == .welcome)
         let fourth = try await RawConnection(port: harness.ports.binary)
+        try await harness.waitForConnections(4)
         #expect(try await fourth.handshake(token: token)?.0 == .welcome)
         let fifth = try await RawConnection(port: harness.ports.binary)
         let (type, payload) = try #require(try await fifth.frame())
@@ -149,6 +151,7 @@ struct ServerBoundsTests {
         let harness = try await ServerHarness(limits: limits)
         let first = try await RawConnection(port: harness.ports.http)
         let second = try await RawConnection(port: harness.ports.http)
+        try await harness.waitForConnections(2)
         try await first.send(Array("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8))
         #expect(try await first.line() == "HTTP/1.1 200 OK\r")
         let third = try await RawConnection(port: harness.ports.binary)
@@ -159,6 +162,28 @@ struct ServerBoundsTests {
         // Both HTTP connections are idle: the server closes them (the answer's lines, then the end).
         while try await first.line() != nil {}
         #expect(try await second.line() == nil)
+        try await harness.stop()
+    }
+
+    /// `--line-bytes` bounds a CSV record on the CSV port and over HTTP (a 158-byte row against a 100-byte bound);
+    /// the rows after it are read.
+    @Test func theLineBoundAppliesToCSVRecords() async throws {
+        var limits = ServerLimits()
+        limits.lineBytes = 100
+        let harness = try await ServerHarness(limits: limits)
+        let token = try harness.token(.gateway, "gw")
+        let long = "GU1,picked_up,2026-09-01T10:00:00Z,M,C,HH-1,1,,," + String(repeating: "x", count: 109) + "\n"
+        let good = "GU2,picked_up,2026-09-01T10:00:00Z,M,C,HH-1,2,,,\n"
+        #expect(long.utf8.count == 158)
+        let csv = try await RawConnection(port: harness.ports.csv)
+        try await csv.send(Array("AUTH \(token)\n\(StreamFixtures.header)\n\(long)\(good)".utf8))
+        csv.finish()
+        var lines: [String] = []
+        while let line = try await csv.line() { lines.append(line) }
+        #expect(lines == ["ERR 2 row the record is longer than 100 bytes", "OK 1 0 0 1"])
+        let answer = try await RawConnection.post(
+            port: harness.ports.http, authorization: "Bearer \(token)", body: StreamFixtures.header + "\n" + long)
+        #expect(answer.last?.contains("longer than 100 bytes") == true, "\(answer)")
         try await harness.stop()
     }
 

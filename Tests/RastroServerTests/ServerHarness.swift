@@ -8,6 +8,7 @@ import RastroProtocol
 import RastroServer
 import RastroStore
 import RastroTestSupport
+import Testing
 
 /// A server on ephemeral loopback ports over a temporary data directory.
 final class ServerHarness: @unchecked Sendable {
@@ -37,6 +38,18 @@ final class ServerHarness: @unchecked Sendable {
 
     func token(_ kind: TokenKind, _ subject: String) throws -> String {
         try TokenVault.create(kind: kind, subject: subject, store: server.store, now: 0).token
+    }
+
+    /// Waits until the server holds `count` connections (the registry's gauge): a connect returns before the server
+    /// has accepted and registered the connection.
+    func waitForConnections(_ count: Int) async throws {
+        for _ in 0..<500 {
+            let exposition = server.metrics.exposition()
+            let line = exposition.split(separator: "\n").first { $0.hasPrefix("rastro_connections ") }
+            if let line, let value = Double(line.split(separator: " ").last ?? ""), Int(value) == count { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("the server never held \(count) connections")
     }
 
     func stop() async throws {
