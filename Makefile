@@ -3,7 +3,7 @@
 #   make test   installs what is missing, then runs the whole test suite
 
 SWIFT        ?= swift
-APT_PACKAGES := liblmdb-dev libzstd-dev pkg-config
+APT_PACKAGES := liblmdb-dev libzstd-dev pkg-config openssl
 DEMO_DATA    ?= demo-data
 SAMPLE       := data/sample-scans.csv
 DEMO_TOKEN   ?= demo-token
@@ -77,7 +77,7 @@ bench-deps:
 	@test -x $(BENCH_PYTHON) || python3 -m venv $(BENCH_DIR)/venv
 	@$(BENCH_PYTHON) -c "import duckdb, psycopg" 2>/dev/null || $(BENCH_PYTHON) -m pip install -q duckdb "psycopg[binary]"
 
-## bench-hostile: rastrod's resident memory under hostile clients (docs/security.md §6), on the release build.
+## bench-hostile: rastrod's resident memory under hostile clients (docs/security.md §7), on the release build.
 bench-hostile: deps
 	$(SWIFT) build -c release --product rastro
 	$(SWIFT) build -c release --product rastrod

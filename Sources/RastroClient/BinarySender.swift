@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import NIOSSL
 import RastroCore
 import RastroPrimitives
 import RastroProtocol
@@ -11,6 +12,7 @@ struct BinarySender {
     let configuration: SendConfiguration
     let source: BatchSource
     let statistics: SendStatistics
+    let tls: NIOSSLContext?
     let session = UInt64.random(in: 1...UInt64.max)
 
     struct Dropped: Error {}
@@ -39,9 +41,10 @@ struct BinarySender {
     ) async throws {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connect(host: configuration.host, port: configuration.port) { channel in
+            .connect(host: configuration.host, port: configuration.port) { [configuration, tls] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    try configuration.addTLS(to: channel, context: tls)
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
         await ledger.resume()

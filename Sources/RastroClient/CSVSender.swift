@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import NIOSSL
 import RastroCore
 
 /// A connection speaking the CSV line protocol: `AUTH`, the header, rows; the answers (`ERR …`, `OK a d c r`) come
@@ -9,6 +10,7 @@ struct CSVSender {
     let configuration: SendConfiguration
     let source: BatchSource
     let statistics: SendStatistics
+    let tls: NIOSSLContext?
 
     struct Dropped: Error {}
 
@@ -33,8 +35,10 @@ struct CSVSender {
     ) async throws {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.allowRemoteHalfClosure, value: true)
-            .connect(host: configuration.host, port: configuration.port) { channel in
-                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
+            .connect(host: configuration.host, port: configuration.port) { [configuration, tls] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try configuration.addTLS(to: channel, context: tls)
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
                         wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true)) }
             }
         var queue = outstanding

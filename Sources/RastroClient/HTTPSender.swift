@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import RastroCore
 
 /// Posts chunks of CSV rows to `POST /v1/scans` on one keep-alive connection, retrying a chunk after a failure (its
@@ -9,6 +10,7 @@ struct HTTPSender {
     let configuration: SendConfiguration
     let source: BatchSource
     let statistics: SendStatistics
+    let tls: NIOSSLContext?
 
     func run() async throws {
         var pending: (header: [UInt8], rows: [UInt8], count: Int)? = nil
@@ -28,8 +30,9 @@ struct HTTPSender {
 
     func connection(pending: inout (header: [UInt8], rows: [UInt8], count: Int)?, connected: () -> Void) async throws {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connect(host: configuration.host, port: configuration.port) { channel in
+            .connect(host: configuration.host, port: configuration.port) { [configuration, tls] channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try configuration.addTLS(to: channel, context: tls)
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
                 }
@@ -38,7 +41,6 @@ struct HTTPSender {
         defer { pending = current }
         try await channel.executeThenClose { inbound, outbound in
             var responses = inbound.makeAsyncIterator()
-            connected()
             while true {
                 if current == nil { current = try source.nextRows() }
                 guard let chunk = current else { return }
@@ -68,6 +70,8 @@ struct HTTPSender {
                 statistics.add(
                     accepted: jsonInteger(text, "accepted"), duplicates: jsonInteger(text, "duplicates"),
                     conflicts: jsonInteger(text, "conflicts"), rejected: jsonInteger(text, "rejected"))
+                // Answered: the connection works (a TLS or HTTP failure before this is a failed attempt).
+                connected()
                 current = nil
             }
         }

@@ -1,3 +1,4 @@
+import NIOSSL
 import RastroCSV
 import RastroCore
 
@@ -17,13 +18,22 @@ public struct SendClient: Sendable {
         let statistics = SendStatistics()
         let source = BatchSource(files: configuration.files, validator: validator, batchSize: configuration.batchSize, statistics: statistics)
         let started = monotonicSeconds()
+        let tls: NIOSSLContext?
+        do {
+            tls = try configuration.tls.map { try $0.context() }
+        } catch {
+            throw SendFailure("cannot set up TLS: \(error)")
+        }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<configuration.connections {
                 group.addTask {
                     switch configuration.channel {
-                    case .binary: try await BinarySender(configuration: configuration, source: source, statistics: statistics).run()
-                    case .csv: try await CSVSender(configuration: configuration, source: source, statistics: statistics).run()
-                    case .http: try await HTTPSender(configuration: configuration, source: source, statistics: statistics).run()
+                    case .binary:
+                        try await BinarySender(configuration: configuration, source: source, statistics: statistics, tls: tls).run()
+                    case .csv:
+                        try await CSVSender(configuration: configuration, source: source, statistics: statistics, tls: tls).run()
+                    case .http:
+                        try await HTTPSender(configuration: configuration, source: source, statistics: statistics, tls: tls).run()
                     }
                 }
             }

@@ -22,6 +22,8 @@ public struct SendConfiguration: Sendable {
     public var backoffMilliseconds = (first: 50, maximum: 5_000)
     /// Give up after this many consecutive failed connection attempts.
     public var maximumAttempts = 50
+    /// TLS, when the server serves it (`rastrod --tls-cert`).
+    public var tls: ClientTLS? = nil
     /// Called for every acknowledged binary batch with its scans and the server's answer (tests, tools).
     public var onAcknowledged: (@Sendable (ScanBatch, Ack) -> Void)? = nil
 

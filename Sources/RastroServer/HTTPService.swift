@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import RastroCSV
@@ -11,7 +12,8 @@ import ServiceLifecycle
 /// and per-row errors; `GET /healthz`; `GET /metrics` in Prometheus format.
 enum HTTPService {
     static func application(
-        server: ServerContext, host: String, port: Int, group: any EventLoopGroup, onRunning: @escaping @Sendable (Int) -> Void
+        server: ServerContext, host: String, port: Int, group: any EventLoopGroup, tls: ServerTLS?,
+        onRunning: @escaping @Sendable (Int) -> Void
     ) -> some Service {
         let router = Router(context: PeerRequestContext.self)
         router.get("healthz") { _, _ -> Response in
@@ -25,13 +27,20 @@ enum HTTPService {
         router.post("v1/scans") { request, context -> Response in
             try await postScans(request, context: context, server: server)
         }
-        let limits = server.limits
+        let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [HTTPConnectionGate(server: server)],
+            idleTimeout: .seconds(Int64(server.limits.idleTimeoutSeconds)))
+        let builder: HTTPServerBuilder
+        if let tls {
+            builder = HTTPServerBuilder { responder in
+                ReloadableTLSChannel(base: HTTP1Channel(responder: responder, configuration: http1), tls: tls)
+            }
+        } else {
+            builder = .http1(configuration: http1)
+        }
         return Application(
             router: router,
-            server: .http1(
-                configuration: .init(
-                    additionalChannelHandlers: [HTTPConnectionGate(server: server)],
-                    idleTimeout: .seconds(Int64(limits.idleTimeoutSeconds)))),
+            server: builder,
             configuration: .init(address: .hostname(host, port: port), serverName: "rastrod"),
             onServerRunning: { channel in onRunning(channel.localAddress?.port ?? port) },
             eventLoopGroupProvider: .shared(group), logger: server.logger)

@@ -25,6 +25,7 @@ public final class RastroServer: Sendable {
     let readiness = Readiness()
     /// Held while this server exists: a second rastrod on the same directory is refused.
     let directoryLock: DirectoryLock
+    let tls: ServerTLS?
 
     public init(configuration: ServerConfiguration, logger: Logger) throws {
         self.configuration = configuration
@@ -38,6 +39,7 @@ public final class RastroServer: Sendable {
         context = ServerContext(
             store: store, writer: writer, limits: configuration.limits, metrics: metrics, logger: logger,
             validator: try Self.validator(store, configuration.limits))
+        let tls = try configuration.tls.map(ServerTLS.init(files:))
         let eventLoops = MultiThreadedEventLoopGroup.singleton
         let readiness = self.readiness
         let limits = configuration.limits
@@ -46,6 +48,7 @@ public final class RastroServer: Sendable {
             name: "binary", host: configuration.host, port: configuration.binaryPort, group: eventLoops, logger: logger,
             onBound: { readiness.bound(\.binary, $0) }
         ) { channel in
+            try tls?.addHandler(to: channel)
             try limitUnsentAnswers(channel, limits)
             let progress = FrameProgress(maximumBytes: min(limits.helloBytes, limits.frameBytes))
             try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(limits.idleTimeoutSeconds))))
@@ -56,22 +59,26 @@ public final class RastroServer: Sendable {
             name: "csv", host: configuration.host, port: configuration.csvPort, group: eventLoops, logger: logger,
             onBound: { readiness.bound(\.csv, $0) }
         ) { channel in
+            try tls?.addHandler(to: channel)
             try limitUnsentAnswers(channel, limits)
             try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(limits.idleTimeoutSeconds))))
             try channel.pipeline.syncOperations.addHandler(CSVConnectionHandler(server: context))
         }
         let http = HTTPService.application(
-            server: context, host: configuration.host, port: configuration.httpPort, group: eventLoops,
+            server: context, host: configuration.host, port: configuration.httpPort, group: eventLoops, tls: tls,
             onRunning: { readiness.bound(\.http, $0) })
         // Services shut down in reverse order: HTTP and the listeners stop accepting, the connections drain, and
         // the writer commits what it holds last.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: WriterService(writer: writer)),
+            .init(service: DrainService(connections: context.connections)),
+            .init(service: binary), .init(service: csv), .init(service: http),
+        ]
+        if let tls { services.append(.init(service: TLSReloadService(tls: tls, logger: logger))) }
+        self.tls = tls
         group = ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(service: WriterService(writer: writer)),
-                    .init(service: DrainService(connections: context.connections)),
-                    .init(service: binary), .init(service: csv), .init(service: http),
-                ],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     }
 
@@ -97,6 +104,9 @@ public final class RastroServer: Sendable {
 
     /// The metrics registry's exposition (for tests and `/metrics`).
     public var metrics: ServerMetrics { context.metrics }
+
+    /// Reloads the TLS certificate from its files, as SIGHUP does; throws, keeping the old one, when they do not load.
+    public func reloadTLS() throws { try tls?.reload() }
 
     /// The store the server writes (tests read it through this handle: LMDB allows one per process).
     public var store: Store { context.store }

@@ -70,6 +70,8 @@ public struct ServerConfiguration: Sendable {
     public var csvPort = 7401
     public var httpPort = 7480
     public var limits = ServerLimits()
+    /// TLS on all three ports; `nil` serves plain TCP (loopback and `make run`).
+    public var tls: TLSFiles? = nil
 
     public init(dataDirectory: String) {
         self.dataDirectory = dataDirectory

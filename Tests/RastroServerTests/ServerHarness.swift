@@ -18,7 +18,7 @@ final class ServerHarness: @unchecked Sendable {
     let ports: RastroServer.Ports
     let task: Task<Void, any Error>
 
-    init(limits: ServerLimits = ServerLimits(), reasons: Bool = false) async throws {
+    init(limits: ServerLimits = ServerLimits(), reasons: Bool = false, tls: TLSFiles? = nil) async throws {
         if reasons {
             _ = try Store(directory: directory.path)
             try ReasonCatalog.standardText.write(to: directory.path + "/reasons.csv")
@@ -28,6 +28,7 @@ final class ServerHarness: @unchecked Sendable {
         configuration.csvPort = 0
         configuration.httpPort = 0
         configuration.limits = limits
+        configuration.tls = tls
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let server = try RastroServer(configuration: configuration, logger: logger)

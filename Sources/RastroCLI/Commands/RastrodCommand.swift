@@ -43,6 +43,11 @@ public struct Rastrod: AsyncParsableCommand {
     var queuedScans = ServerLimits().queuedScans
     @Option(name: .long, help: "Largest HTTP request body, in bytes.") var bodyBytes = ServerLimits().httpBodyBytes
     @Option(name: .long, help: "Hours the answers of committed batches are kept for resends.") var replayHours = ServerLimits().replayHours
+    @Option(name: .long, help: "PEM certificate (chain) to serve TLS with on all three ports; SIGHUP reloads it.")
+    var tlsCert: String?
+    @Option(name: .long, help: "PEM private key of --tls-cert.") var tlsKey: String?
+    @Option(name: .long, help: "PEM CA certificates that sign client certificates: every client must present one.")
+    var tlsClientCa: String?
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
     @Flag(name: .long, help: "At shutdown, print where the writer's time went, per step and per scan (profiling).")
     var phases = false
@@ -62,6 +67,8 @@ public struct Rastrod: AsyncParsableCommand {
             throw ValidationError("\(name) must be positive")
         }
         guard commitWindow >= 0 else { throw ValidationError("--commit-window must not be negative") }
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+        guard tlsClientCa == nil || tlsCert != nil else { throw ValidationError("--tls-client-ca needs --tls-cert and --tls-key") }
     }
 
     public func run() async throws {
@@ -87,6 +94,9 @@ public struct Rastrod: AsyncParsableCommand {
         configuration.limits.queuedScans = queuedScans
         configuration.limits.httpBodyBytes = bodyBytes
         configuration.limits.replayHours = replayHours
+        if let tlsCert, let tlsKey {
+            configuration.tls = TLSFiles(certificate: tlsCert, key: tlsKey, clientCA: tlsClientCa)
+        }
         configuration.limits.connectionsPerAddress = maxConnectionsPerAddress
         configuration.limits.unauthenticatedPerAddress = maxUnauthenticatedPerAddress
         configuration.limits.helloTimeoutSeconds = helloTimeout

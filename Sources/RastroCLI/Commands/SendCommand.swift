@@ -37,6 +37,18 @@ struct SendCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Site time zone for timestamps without an offset.", valueName: "ZONE"))
     var timezone = SiteTimeZone.defaultIdentifier
 
+    @Flag(name: .long, help: "Connect with TLS (rastrod --tls-cert), verifying the server's certificate.")
+    var tls = false
+
+    @Option(name: .long, help: ArgumentHelp("PEM CA certificates to verify the server with instead of the system's.", valueName: "FILE"))
+    var ca: String?
+
+    @Option(name: .long, help: ArgumentHelp("PEM client certificate, for a server that requires one.", valueName: "FILE"))
+    var tlsCert: String?
+
+    @Option(name: .long, help: ArgumentHelp("PEM private key of --tls-cert.", valueName: "FILE"))
+    var tlsKey: String?
+
     @Flag(name: .long, help: "No progress line.")
     var quiet = false
 
@@ -48,6 +60,10 @@ struct SendCommand: AsyncParsableCommand {
         guard (1...100_000).contains(batchSize) else { throw ValidationError("--batch-size must be 1…100000") }
         guard (1...1_024).contains(window) else { throw ValidationError("--window must be 1…1024") }
         guard SiteTimeZone(identifier: timezone) != nil else { throw ValidationError("unknown time zone \(timezone)") }
+        guard tls || (ca == nil && tlsCert == nil && tlsKey == nil) else {
+            throw ValidationError("--ca, --tls-cert and --tls-key need --tls")
+        }
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
     }
 
     func run() async throws {
@@ -58,6 +74,7 @@ struct SendCommand: AsyncParsableCommand {
         configuration.connections = connections
         configuration.batchSize = batchSize
         configuration.window = window
+        if tls { configuration.tls = ClientTLS(caFile: ca, certificate: tlsCert, key: tlsKey) }
         let client = SendClient(configuration: configuration, validator: ScanValidator(zone: SiteTimeZone(identifier: timezone)!))
         let showProgress = !quiet && Console.errorIsTerminal
         let started = monotonicSeconds()
