@@ -299,6 +299,11 @@ public final class CSVScanReader {
             while start < end, case let byte = chunk[start], byte == 32 || byte == 9 { start += 1 }
             while end > start, case let byte = chunk[end - 1], byte == 32 || byte == 9 { end -= 1 }
         }
+        // A `'` the CSV writer put in front of what a spreadsheet would take for a formula (no scan field starts
+        // with `'` itself): the field is what follows it.
+        if end - start >= 2 && chunk[start] == CSVWriter.formulaGuard && CSVWriter.startsFormula(chunk[start + 1]) {
+            start += 1
+        }
         guard range.escaped else { return (chunk.part(start..<end), 0) }
         let output = scratch.bytes
         var written = 0

@@ -37,6 +37,19 @@ struct CommandTests {
         #expect(rejects[2].contains("conflict: device HH-01 seq 3 appears twice in this batch with a different tracking_id"))
     }
 
+    /// A rejected row that a spreadsheet would run (a formula in its first field) is written to the rejects file as
+    /// text: the record cell starts with the `'` guard.
+    @Test func aRejectedFormulaIsWrittenAsText() async throws {
+        let directory = TemporaryDirectory()
+        try write(Self.csv(["=HYPERLINK(\"http://x\";\"open\"),delivered,2026-09-01T10:00:00Z,M,C,D,1,,,"]), to: directory.path + "/scans.csv")
+        _ = try await rastro(
+            "import", directory.path + "/scans.csv", "--data", directory.path + "/data", "--rejects", directory.path + "/rejects.csv",
+            "--quiet")
+        let rejects = try read(directory.path + "/rejects.csv").split(separator: "\n").map(String.init)
+        #expect(rejects.count == 2)
+        #expect(rejects[1].hasSuffix(#","'=HYPERLINK(""http://x"";""open""),delivered,2026-09-01T10:00:00Z,M,C,D,1,,,""#), "\(rejects)")
+    }
+
     /// The parser's priority changes when rows are parsed, never what they become: the same counts at every nice
     /// value, and the command's thread keeps its own priority.
     @Test(arguments: [Int32(0), 10, 19])

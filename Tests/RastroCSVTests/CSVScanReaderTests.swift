@@ -272,3 +272,33 @@ struct CSVWriterTests {
         }
     }
 }
+
+/// CSV injection (OWASP): what a spreadsheet would run as a formula is written as text, and read back as it was.
+@Suite("CSV formula guard")
+struct CSVFormulaGuardTests {
+    @Test(arguments: [
+        ("=1+1", "'=1+1"), ("+A1", "'+A1"), ("-A1", "'-A1"), ("@SUM(A1)", "'@SUM(A1)"), ("\tX", "'\tX"),
+        ("\rX", "\"'\rX\""), ("=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\""), ("-", "'-"),
+        ("-74.0712345", "-74.0712345"), ("+4.7", "+4.7"), ("-12", "-12"), ("GU1", "GU1"), ("a=b", "a=b"), ("", ""),
+        ("-1.2.3", "'-1.2.3"), ("-.5", "'-.5"),
+    ])
+    func fieldsThatLookLikeFormulasAreGuarded(value: String, written: String) {
+        var output: [UInt8] = []
+        CSVWriter.appendField(value, to: &output)
+        #expect(String(decoding: output, as: UTF8.self) == written)
+    }
+
+    /// Guarded fields read back without their guard; a `'` before anything else is the field's own.
+    @Test func theReaderRemovesTheGuard() throws {
+        let text = header + "'-GU1,delivered,2026-09-01T10:00:00Z,'-M,C,'-D,7,,-4.71,-74.07\n"
+            + "GU2,delivered,2026-09-01T10:00:00Z,'M,C,D,8,,,\n"
+        let (batch, rejects, _) = try readCSV(text)
+        #expect(batch.count == 1)
+        #expect(batch.string(batch.scans[0].trackingID) == "-GU1")
+        #expect(batch.string(batch.scans[0].messenger) == "-M")
+        #expect(batch.string(batch.scans[0].device) == "-D")
+        #expect(batch.scans[0].latitude == -47_100_000)
+        #expect(rejects.map(\.line) == [3])
+        #expect(rejects.first?.field == "messenger")
+    }
+}

@@ -73,19 +73,19 @@ struct ExportCommand: ParsableCommand {
                 var counted = false
                 for scan in block.timeline(index) {
                     guard window.contains(scan.scannedAt), centerID.map({ $0 == scan.workCenter }) ?? true else { continue }
-                    block.names[index].withBytes { output.append(contentsOf: $0) }
+                    block.names[index].withBytes { CSVWriter.appendIdentifier($0, to: &output) }
                     output.append(comma)
                     output.append(contentsOf: scan.event.code.utf8)
                     output.append(comma)
                     output.append(contentsOf: Timestamp.format(scan.scannedAt, zone: &zone).utf8)
                     output.append(comma)
-                    // Identifiers are validated to `A-Z a-z 0-9 - _ . /` and need no quoting; reasons may come from
-                    // a catalog, so they go through the CSV writer.
-                    output.append(contentsOf: try reader.name(.messenger, scan.messenger).utf8)
+                    // Identifiers are validated to `A-Z a-z 0-9 - _ . /` and need no quoting (a leading `-` is
+                    // guarded); reasons may come from a catalog, so they go through the CSV writer.
+                    CSVWriter.appendIdentifier(try reader.name(.messenger, scan.messenger).utf8, to: &output)
                     output.append(comma)
-                    output.append(contentsOf: try reader.name(.workCenter, scan.workCenter).utf8)
+                    CSVWriter.appendIdentifier(try reader.name(.workCenter, scan.workCenter).utf8, to: &output)
                     output.append(comma)
-                    output.append(contentsOf: try reader.name(.device, scan.device).utf8)
+                    CSVWriter.appendIdentifier(try reader.name(.device, scan.device).utf8, to: &output)
                     output.append(comma)
                     output.append(contentsOf: String(scan.seq).utf8)
                     output.append(comma)
