@@ -61,7 +61,11 @@ let package = Package(
         .target(name: "RastroCore", dependencies: ["RastroPrimitives"], swiftSettings: hotPath),
         .target(name: "RastroCSV", dependencies: ["RastroPrimitives", "RastroCore"], swiftSettings: hotPath),
         .target(
-            name: "RastroStore", dependencies: ["RastroPrimitives", "RastroCore", "CLMDB", "CZstd"], swiftSettings: hotPath),
+            name: "RastroStore",
+            dependencies: [
+                "RastroPrimitives", "RastroCore", "CLMDB", "CZstd", .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: hotPath),
         .target(name: "RastroAnalytics", dependencies: ["RastroPrimitives", "RastroCore", "RastroStore"]),
         .target(name: "RastroProtocol", dependencies: ["RastroPrimitives", "RastroCore"], swiftSettings: hotPath),
         .target(

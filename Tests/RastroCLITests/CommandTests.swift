@@ -37,6 +37,15 @@ struct CommandTests {
         #expect(rejects[2].contains("conflict: device HH-01 seq 3 appears twice in this batch with a different tracking_id"))
     }
 
+    @Test func auditVerifyReportsAnIntactChain() async throws {
+        let directory = TemporaryDirectory()
+        try write(Self.csv(Self.rows), to: directory.path + "/scans.csv")
+        _ = try await rastro("import", directory.path + "/scans.csv", "--data", directory.path + "/data", "--quiet")
+        _ = try await rastro("token", "create", "--gateway", "gw", "--data", directory.path + "/data")
+        let output = try await rastro("audit", "--verify", "--data", directory.path + "/data")
+        #expect(output.standardOutput.hasPrefix("audit trail intact: 2 records, head "), "\(output.standardOutput)")
+    }
+
     /// A rejected row that a spreadsheet would run (a formula in its first field) is written to the rejects file as
     /// text: the record cell starts with the `'` guard.
     @Test func aRejectedFormulaIsWrittenAsText() async throws {

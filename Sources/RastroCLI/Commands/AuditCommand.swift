@@ -16,9 +16,24 @@ struct AuditCommand: ParsableCommand {
     @Option(name: .long, help: "At most this many entries.")
     var limit = 10_000
 
+    @Flag(name: .long, help: "Check the trail's hash chain instead of listing it; exits 1 when it is broken.")
+    var verify = false
+
     func run() throws {
         let store = try dataOptions.openForReading()
         var zone = store.zone
+        if verify {
+            let result = try store.verifyAudit()
+            if let broken = result.broken {
+                Console.error(
+                    "audit trail broken at record \(broken.index + 1) of \(result.records) (\(Timestamp.format(broken.time, zone: &zone))): "
+                        + "it, or a record before it, was changed, removed or inserted\n")
+                throw ExitCode.failure
+            }
+            let unchained = result.unchained > 0 ? " (\(result.unchained) from before the chain, not covered)" : ""
+            Console.out("audit trail intact: \(result.records) records\(unchained), head \(result.head)\n")
+            return
+        }
         var start: Int64 = 0
         if let since { start = try parseInstant(since, zone: &zone) }
         let records = try store.auditRecords(since: start, limit: limit)

@@ -1,3 +1,4 @@
+import Crypto
 import RastroCore
 import RastroPrimitives
 
@@ -79,16 +80,110 @@ public struct AuditRecord: Sendable, Equatable {
     }
 }
 
+/// The audit trail is a hash chain: each record ends with the SHA-256 of the previous record's link, its own key and
+/// its own bytes, so a record changed, removed or inserted anywhere but at the end breaks every link after it
+/// (``Store/verifyAudit()``). Records written before the chain existed carry no link; the first chained record
+/// links to the SHA-256 of the last of them.
+///
+/// ```
+///   key: time (u64 BE) · sequence (u32 BE)      value: record bytes · link (32)
+///   link(n) = SHA-256(link(n-1) · key(n) · record bytes(n)),   link(-1) = 32 zero bytes
+/// ```
+///
+/// Keys never go backwards: a record whose time is before the last key's takes the last key's time, and records in
+/// the same millisecond take the next sequence number, so key order is the order of appending.
+enum AuditChain {
+    static let linkBytes = 32
+    static let genesis = [UInt8](repeating: 0, count: linkBytes)
+
+    /// The link a record's bytes chain from, and the key of the last record (or nil in an empty trail).
+    static func tail(in transaction: Transaction, _ databases: StoreDatabases) throws -> (link: [UInt8], key: (time: UInt64, sequence: UInt32)?) {
+        try transaction.withCursor(databases.audit) { cursor in
+            guard let last = try cursor.last() else { return (genesis, nil) }
+            let key = (last.key.load(at: 0, as: UInt64.self).bigEndian, last.key.count >= 12 ? last.key.load(at: 8, as: UInt32.self).bigEndian : 0)
+            return (try link(of: last.key, last.value), key)
+        }
+    }
+
+    /// The link a record ends with, or for a record from before the chain, the SHA-256 of its key and bytes.
+    static func link(of key: ByteView, _ value: ByteView) throws -> [UInt8] {
+        if let stored = try storedLink(value) { return stored.array }
+        var hasher = SHA256()
+        key.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        value.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        return Array(hasher.finalize())
+    }
+
+    /// The link stored at the end of a chained record, nil for a record from before the chain.
+    static func storedLink(_ value: ByteView) throws -> ByteView? {
+        let recordBytes = try AuditRecord.encodedLength(value)
+        switch value.count - recordBytes {
+        case 0: return nil
+        case linkBytes: return value.part(from: recordBytes)
+        default: throw StoreCorruption("audit: \(value.count - recordBytes) bytes after a record")
+        }
+    }
+
+    static func next(_ previous: [UInt8], key: ByteView, record: ByteView) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(data: previous)
+        key.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        record.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        return Array(hasher.finalize())
+    }
+}
+
 extension AuditRecord {
-    /// Appends this record inside a write transaction (the writer's, for a batch's record). Keys are the time and four
-    /// random bytes, so records sort by time and two in the same millisecond do not collide.
+    /// Appends this record inside a write transaction (the writer's, for a batch's record), linked to the last one.
     func append(in transaction: Transaction, _ databases: StoreDatabases) throws {
-        let writer = ByteWriter(reservingCapacity: 96)
+        let writer = ByteWriter(reservingCapacity: 128)
         encode(into: writer)
+        let (previous, last) = try AuditChain.tail(in: transaction, databases)
+        var time = UInt64(bitPattern: max(time, 0))
+        var sequence: UInt32 = 0
+        if let last, last.time >= time {
+            // Same millisecond as the last key (or a clock behind it): the next sequence number, or the next
+            // millisecond once the sequence is spent.
+            time = last.sequence == .max ? last.time + 1 : last.time
+            sequence = last.sequence == .max ? 0 : last.sequence + 1
+        }
         var key = Key()
-        key.append(bigEndian: UInt64(bitPattern: time))
-        key.append(bigEndian: UInt32.random(in: 0...UInt32.max))
+        key.append(bigEndian: time)
+        key.append(bigEndian: sequence)
+        let link = key.withBytes { key in writer.withBytes { AuditChain.next(previous, key: key, record: $0) } }
+        writer.append(link)
         try transaction.put(databases.audit, key, writer)
+    }
+
+    /// How many bytes of `value` the record's fields take (the rest is its link).
+    static func encodedLength(_ value: ByteView) throws(StoreCorruption) -> Int {
+        var reader = ByteReader(value)
+        do throws(CorruptBytes) {
+            _ = try reader.byte()
+            _ = try reader.varint32()
+            for _ in 0..<3 { _ = try reader.slice(try reader.count(maximum: 1 << 16)) }
+            for _ in 0..<4 { _ = try reader.varint() }
+        } catch {
+            throw StoreCorruption("audit: \(error.message)")
+        }
+        return reader.position
+    }
+}
+
+/// What ``Store/verifyAudit()`` found.
+public struct AuditVerification: Sendable, Equatable {
+    /// Records checked, chained or not.
+    public var records = 0
+    /// Records from before the chain (not covered by it).
+    public var unchained = 0
+    /// The last link, in hex: write it down elsewhere to pin the trail up to now.
+    public var head = ""
+    /// The first record whose link does not match, with its position and time, or nil when the chain holds.
+    public var broken: (index: Int, time: Int64)? = nil
+
+    public static func == (lhs: AuditVerification, rhs: AuditVerification) -> Bool {
+        lhs.records == rhs.records && lhs.unchained == rhs.unchained && lhs.head == rhs.head
+            && lhs.broken?.index == rhs.broken?.index && lhs.broken?.time == rhs.broken?.time
     }
 }
 
@@ -107,6 +202,36 @@ extension Store {
         }
     }
 
+    /// Walks the audit trail and recomputes every link: the first record whose link does not match is named (it was
+    /// changed, or one before it was changed, removed or inserted).
+    public func verifyAudit() throws -> AuditVerification {
+        try environment.read { transaction in
+            try transaction.withCursor(databases.audit) { cursor in
+                var result = AuditVerification()
+                var previous = AuditChain.genesis
+                var entry = try cursor.first()
+                while let current = entry {
+                    let time = Int64(bitPattern: UInt64(bigEndian: current.key.load(at: 0, as: UInt64.self)))
+                    if let stored = try AuditChain.storedLink(current.value) {
+                        let record = current.value.prefix(upTo: current.value.count - AuditChain.linkBytes)
+                        let expected = AuditChain.next(previous, key: current.key, record: record)
+                        let link = stored.array
+                        if result.broken == nil && link != expected { result.broken = (result.records, time) }
+                        previous = link
+                    } else {
+                        result.unchained += 1
+                        previous = try AuditChain.link(of: current.key, current.value)
+                    }
+                    result.records += 1
+                    entry = try cursor.next()
+                }
+                let digits = Array("0123456789abcdef")
+                result.head = String(previous.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
+                return result
+            }
+        }
+    }
+
     /// Audit records from `since` (UTC milliseconds) on, oldest first.
     public func auditRecords(since: Int64 = 0, limit: Int = .max) throws -> [AuditRecord] {
         try environment.read { transaction in
@@ -116,7 +241,8 @@ extension Store {
                 start.append(bigEndian: UInt64(bitPattern: max(since, 0)))
                 try cursor.forEach(from: start, before: nil) { entry in
                     let time = Int64(bitPattern: UInt64(bigEndian: entry.key.load(at: 0, as: UInt64.self)))
-                    records.append(try AuditRecord(time: time, decoding: entry.value))
+                    let length = try AuditRecord.encodedLength(entry.value)
+                    records.append(try AuditRecord(time: time, decoding: entry.value.prefix(upTo: length)))
                     return records.count < limit
                 }
                 return records
