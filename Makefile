@@ -22,7 +22,7 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: deps build test test-fast run demo clean fresh bench bench-deps bench-micro bench-hostile
+.PHONY: deps build test test-fast run demo clean fresh bench bench-deps bench-micro bench-hostile fuzz fuzz-build fuzz-corpus
 
 ## deps: install the system libraries Rastro links (LMDB, zstd) with apt-get, only when missing.
 deps:
@@ -36,6 +36,33 @@ build: deps
 test: deps
 	$(SWIFT) build
 	$(SWIFT) test
+	$(MAKE) fuzz-corpus
+
+## fuzz: coverage-guided fuzzing (libFuzzer and AddressSanitizer, from the Swift toolchain) of every parser of outside
+## bytes, FUZZ_SECONDS each (Fuzz/, docs/security.md §8). New inputs that add coverage go to .build-fuzz/corpus;
+## a finding leaves its input in .build-fuzz/ and stops: copy it to Fuzz/corpus/TARGET/regression-* with a test.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := csv frame batch hello timestamp coordinate traceblock cell sealed
+FUZZ_BIN     := .build-fuzz/release/RastroFuzz
+fuzz-build: deps
+	cd Fuzz && $(SWIFT) build -c release -Xswiftc -sanitize=fuzzer,address --build-path ../.build-fuzz
+
+fuzz: fuzz-build
+	@for target in $(FUZZ_TARGETS); do \
+	  mkdir -p .build-fuzz/corpus/$$target; \
+	  echo "fuzzing $$target for $(FUZZ_SECONDS) s"; \
+	  RASTRO_FUZZ_TARGET=$$target $(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=.build-fuzz/$$target- .build-fuzz/corpus/$$target Fuzz/corpus/$$target 2>&1 \
+	    | grep -E "stat::(number_of_executed_units|average_exec_per_sec)|ERROR|crash" || exit 1; \
+	done
+
+## fuzz-corpus: every target over its committed corpus once (part of make test: the regressions never come back).
+fuzz-corpus: fuzz-build
+	@for target in $(FUZZ_TARGETS); do \
+	  RASTRO_FUZZ_TARGET=$$target $(FUZZ_BIN) -runs=0 Fuzz/corpus/$$target >/dev/null 2>.build-fuzz/$$target.log \
+	    || { cat .build-fuzz/$$target.log; exit 1; }; \
+	  echo "fuzz corpus $$target: $$(ls Fuzz/corpus/$$target | wc -l) inputs, no finding"; \
+	done
 
 ## test-fast: the suite without the slow end-to-end runs (tagged `endToEnd`: the crash-recovery loop and the chaos
 ##            proxy), for the edit-test loop. `make test` runs everything.

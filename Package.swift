@@ -33,6 +33,8 @@ let package = Package(
         .library(name: "RastroAnalytics", targets: ["RastroAnalytics"]),
         .library(name: "RastroCSV", targets: ["RastroCSV"]),
         .library(name: "RastroGenerator", targets: ["RastroGenerator"]),
+        .library(name: "RastroProtocol", targets: ["RastroProtocol"]),
+        .library(name: "RastroPrimitives", targets: ["RastroPrimitives"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

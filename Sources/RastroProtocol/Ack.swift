@@ -70,10 +70,12 @@ public struct Ack: Sendable, Equatable {
     public static func decode(_ payload: ByteView) throws(ProtocolError) -> Ack {
         var reader = ByteReader(payload)
         do throws(CorruptBytes) {
+            // Each count is bounded so that their sum (``scans``) cannot overflow: a batch holds far fewer.
+            let most = Int(UInt32.max)
             var ack = Ack(
-                batch: try reader.varint(), accepted: try reader.count(maximum: Int.max),
-                duplicates: try reader.count(maximum: Int.max), conflicts: try reader.count(maximum: Int.max),
-                rejected: try reader.count(maximum: Int.max))
+                batch: try reader.varint(), accepted: try reader.count(maximum: most),
+                duplicates: try reader.count(maximum: most), conflicts: try reader.count(maximum: most),
+                rejected: try reader.count(maximum: most))
             let count = try reader.count(maximum: ack.scans)
             for _ in 0..<count {
                 let index = try reader.count(maximum: Int.max)

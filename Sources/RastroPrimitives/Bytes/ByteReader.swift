@@ -73,7 +73,8 @@ public struct ByteReader {
     @inlinable
     public mutating func count(maximum: Int) throws(CorruptBytes) -> Int {
         let value = try varint()
-        guard value <= UInt64(maximum) else { throw CorruptBytes("count \(value) exceeds \(maximum) at byte \(position)") }
+        // A negative bound (a count of a table that is empty) admits nothing.
+        guard maximum >= 0, value <= UInt64(maximum) else { throw CorruptBytes("count \(value) exceeds \(maximum) at byte \(position)") }
         return Int(value)
     }
 

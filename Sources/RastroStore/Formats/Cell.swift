@@ -155,8 +155,9 @@ public enum Cell {
     static func decodeSummary(_ reader: inout ByteReader, dayStart: Int64, into summary: inout CellSummary) throws(CorruptBytes) {
         summary.scans = try reader.count(maximum: 1 << 30)
         for event in 0..<Event.count { summary.perEvent[event] = try reader.count(maximum: 1 << 30) }
-        summary.first = dayStart + Int64(try reader.varint())
-        summary.last = dayStart + Int64(try reader.varint())
+        // Offsets within a day: bounded so that a damaged value cannot overflow the instant.
+        summary.first = dayStart &+ Int64(try reader.count(maximum: 1 << 40))
+        summary.last = dayStart &+ Int64(try reader.count(maximum: 1 << 40))
         let reasonCount = try reader.count(maximum: 1 << 20)
         summary.reasons.removeAll(keepingCapacity: true)
         for _ in 0..<reasonCount {
@@ -247,9 +248,13 @@ public enum Cell {
     ) throws(StoreCorruption) {
         var reader = ByteReader(bytes)
         var time = dayStart
+        // A record takes at least two bytes: a damaged count cannot reserve more than the bytes could hold.
+        guard count <= bytes.count / 2 else {
+            throw StoreCorruption("a cell claims \(count) scans in \(bytes.count) bytes")
+        }
         records.reserveCapacity(records.count + count)
         for _ in 0..<count {
-            time += TimeDelta.decode(try reader.varint())
+            time &+= TimeDelta.decode(try reader.varint())
             let flags = try reader.byte()
             guard let event = Event(rawValue: flags & 7) else { throw StoreCorruption("cell event \(flags & 7)") }
             let previousEventCode = (flags >> 3) & 7

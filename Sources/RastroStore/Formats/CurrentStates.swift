@@ -63,8 +63,8 @@ public enum CurrentStates {
         var time = dayStart
         var item: Int64 = 0
         for _ in 0..<count {
-            time += TimeDelta.decode(try reader.varint())
-            item += try reader.zigzag()
+            time &+= TimeDelta.decode(try reader.varint())
+            item &+= try reader.zigzag()
             try reader.skipVarint()
             try reader.skipVarint()
             guard item >= 0 && item <= Int64(UInt32.max) else { throw StoreCorruption("current-state item \(item)") }
@@ -75,13 +75,14 @@ public enum CurrentStates {
 
     public static func decode(_ value: ByteView, dayStart: Int64, into records: inout [CurrentRecord]) throws(StoreCorruption) {
         var reader = ByteReader(value)
-        let count = try reader.count(maximum: 1 << 30)
+        // A record takes at least two bytes: a damaged count cannot reserve more than the value could hold.
+        let count = try reader.count(maximum: value.count / 2)
         var time = dayStart
         var item: Int64 = 0
         records.reserveCapacity(records.count + count)
         for _ in 0..<count {
-            time += TimeDelta.decode(try reader.varint())
-            item += try reader.zigzag()
+            time &+= TimeDelta.decode(try reader.varint())
+            item &+= try reader.zigzag()
             guard item >= 0 && item <= Int64(UInt32.max) else { throw StoreCorruption("current-state item \(item)") }
             records.append(CurrentRecord(time: time, item: UInt32(item), center: try reader.varint32(), messenger: try reader.varint32()))
         }
@@ -107,7 +108,7 @@ public enum TouchedItems {
     public static func decode(_ value: ByteView, into items: inout [UInt64]) throws(StoreCorruption) {
         // Sized once from the leading count (a day's list holds up to hundreds of thousands of items).
         var header = ByteReader(value)
-        if let count = try? header.count(maximum: 1 << 32) { items.reserveCapacity(items.count + count) }
+        if let count = try? header.count(maximum: value.count) { items.reserveCapacity(items.count + count) }
         try forEach(value, below: 1 << 32) { item, events in items.append(UInt64(item) << 8 | UInt64(events)) }
     }
 

@@ -38,7 +38,7 @@ public enum DayStates {
             let center = try reader.varint32()
             guard let event = Event(rawValue: try reader.byte()) else { throw StoreCorruption("day state event") }
             entries.append(
-                DayStateEntry(center: center, event: event, entries: Int64(try reader.varint()), exits: Int64(try reader.varint())))
+                DayStateEntry(center: center, event: event, entries: Int64(try reader.count(maximum: 1 << 40)), exits: Int64(try reader.count(maximum: 1 << 40))))
         }
         guard reader.isAtEnd else { throw StoreCorruption("\(reader.remaining) trailing bytes in day states") }
     }

@@ -77,7 +77,7 @@ public enum DurationHistograms {
             for _ in 0..<bins {
                 bin += try reader.count(maximum: 1 << 16)
                 guard bin <= Int(UInt16.max) else { throw StoreCorruption("histogram bin \(bin)") }
-                cells.append(HistogramCell(key: key, bin: UInt16(bin), count: Int64(try reader.varint())))
+                cells.append(HistogramCell(key: key, bin: UInt16(bin), count: Int64(try reader.count(maximum: 1 << 40))))
             }
         }
         guard reader.isAtEnd else { throw StoreCorruption("\(reader.remaining) trailing bytes in a histogram set") }

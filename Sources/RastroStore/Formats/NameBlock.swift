@@ -39,7 +39,7 @@ public struct NameBlock: Sendable {
         var previousID: Int64 = 0
         for _ in 0..<count {
             names.append(try NameCoding.decode(&reader, previous: &previousName))
-            previousID += try reader.zigzag()
+            previousID &+= try reader.zigzag()
             guard previousID >= 0 && previousID <= Int64(UInt32.max) else { throw StoreCorruption("bad item id \(previousID)") }
             ids.append(UInt32(previousID))
         }

@@ -239,7 +239,7 @@ extension TraceBlock {
         guard coordinateCode <= 3 else { throw StoreCorruption("trace block \(number) has bad units") }
         let coordinateUnit = Self.unitValue(coordinateCode)
         let baseTime = try reader.zigzag()
-        let receivedCount = try reader.count(maximum: 1 << 24)
+        let receivedCount = try reader.count(maximum: min(1 << 24, reader.remaining))
         var received: [Int64] = []
         received.reserveCapacity(receivedCount)
         var previousReceived: Int64 = 0

@@ -41,6 +41,12 @@ public final class Zstd: @unchecked Sendable {
 
     /// Decompresses a frame whose original size is `rawLength` into `output` (replacing its contents).
     public func decompress(_ frame: ByteView, rawLength: Int, into output: inout [UInt8]) throws(StoreCorruption) {
+        // The frame header states its content size (the compressor writes it): a damaged length is refused before
+        // its buffer is allocated.
+        let declared = frame.withUnsafeBytes { ZSTD_getFrameContentSize($0.baseAddress, $0.count) }
+        guard declared == UInt64(rawLength) else {
+            throw StoreCorruption("zstd frame declares \(Int64(bitPattern: declared)) bytes, expected \(rawLength)")
+        }
         output.removeAll(keepingCapacity: true)
         output.append(contentsOf: repeatElement(0, count: rawLength))
         let written = output.withUnsafeMutableBytes { buffer in
