@@ -101,14 +101,6 @@ final class ConnectionRegistry: Sendable {
 
     var isDraining: Bool { state.withLock { $0.draining } }
 
-    /// Open connections, and those of them not authenticated yet, from `address` (tests and metrics).
-    func counts(of address: String) -> (open: Int, unauthenticated: Int) {
-        state.withLock { state in
-            let counts = state.perAddress[address] ?? Counts()
-            return (counts.open, counts.unauthenticated)
-        }
-    }
-
     /// Refuses new connections, asks every open one to finish what it received and close, and returns when all have.
     func drain() async {
         let closers = state.withLock { state in

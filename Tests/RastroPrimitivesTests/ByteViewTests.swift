@@ -101,10 +101,8 @@ import Testing
         var values = Array(0..<100)
         values.withMutableArrayView { view in
             for index in view.indices { view[index] = view[index] * 2 }
-            view.sort(10..<20, by: >)
         }
-        #expect(Array(values[0..<10]) == (0..<10).map { $0 * 2 })
-        #expect(Array(values[10..<20]) == (10..<20).reversed().map { $0 * 2 })
+        #expect(values == (0..<100).map { $0 * 2 })
         let sum = values.withArrayView { view in view.indices.reduce(0) { $0 + view[$1] } }
         #expect(sum == values.reduce(0, +))
     }

@@ -46,18 +46,6 @@ public struct MutableArrayView<Element> {
             base.baseAddress.unsafelyUnwrapped[index] = newValue
         }
     }
-
-    /// Read-only access to the same elements.
-    @inlinable
-    public var readOnly: ArrayView<Element> { ArrayView(UnsafeBufferPointer(base)) }
-
-    /// Sorts the elements in `range` by `areInIncreasingOrder`.
-    @inlinable
-    public func sort(_ range: Range<Int>, by areInIncreasingOrder: (Element, Element) throws -> Bool) rethrows {
-        assert(range.lowerBound >= 0 && range.upperBound <= base.count, "sort of \(range) in \(base.count)")
-        var part = UnsafeMutableBufferPointer(rebasing: base[range])
-        try part.sort(by: areInIncreasingOrder)
-    }
 }
 
 extension Array {
