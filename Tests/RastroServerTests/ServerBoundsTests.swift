@@ -20,6 +20,10 @@ struct ServerBoundsTests {
     @Test func aClientThatNeverReadsStopsBeingRead() async throws {
         var limits = ServerLimits()
         limits.unsentAnswerBytes = 64 << 10
+        // The server works through the backlog the client left (a loaded CI machine, a debug build): the second
+        // client must not be cut by a deadline meanwhile.
+        limits.helloTimeoutSeconds = 600
+        limits.idleTimeoutSeconds = 600
         let harness = try await ServerHarness(limits: limits)
         let token = try harness.token(.gateway, "gw")
         let socket = try BlockingSocket(port: harness.ports.csv, sendTimeoutSeconds: 1)
@@ -27,7 +31,7 @@ struct ServerBoundsTests {
         // Every row is refused, so every row is answered with an ERR line about as long as the row.
         let row = Array("GU1,not_an_event,2026-09-01T10:00:00Z,M,C,D,1,,,\n".utf8)
         let chunk = Array([[UInt8]](repeating: row, count: (64 << 10) / row.count).joined())
-        let attempt = 256 << 20
+        let attempt = 96 << 20
         var sent = 0
         var stalls = 0
         while sent < attempt && stalls < 3 {
@@ -45,7 +49,8 @@ struct ServerBoundsTests {
 
         let other = try await RawConnection(port: harness.ports.csv)
         try await other.send(Array("AUTH \(token)\n\(StreamFixtures.header)\nGU2,picked_up,2026-09-01T10:00:00Z,M,C,HH-2,1,,,\n".utf8))
-        #expect(try await other.line() == "OK 1 0 0 0")
+        let answer = try await other.line()
+        #expect(answer == "OK 1 0 0 0", "\(answer ?? "closed")")
         await other.close()
         try await harness.stop()
     }
