@@ -109,8 +109,8 @@ enum AuditChain {
     static func link(of key: ByteView, _ value: ByteView) throws -> [UInt8] {
         if let stored = try storedLink(value) { return stored.array }
         var hasher = SHA256()
-        key.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        value.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        hasher.update(data: key.array)
+        hasher.update(data: value.array)
         return Array(hasher.finalize())
     }
 
@@ -127,8 +127,8 @@ enum AuditChain {
     static func next(_ previous: [UInt8], key: ByteView, record: ByteView) -> [UInt8] {
         var hasher = SHA256()
         hasher.update(data: previous)
-        key.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        record.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        hasher.update(data: key.array)
+        hasher.update(data: record.array)
         return Array(hasher.finalize())
     }
 }
