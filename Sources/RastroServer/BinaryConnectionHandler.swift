@@ -58,17 +58,6 @@ final class BinaryConnectionHandler: ReadGate, ChannelInboundHandler, RemovableC
         context.fireChannelInactive()
     }
 
-    func channelReadComplete(context: ChannelHandlerContext) {
-        updateRequestDeadline(context: context)
-        context.fireChannelReadComplete()
-    }
-
-    /// The client read (or stopped reading) its answers: reading follows.
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        updateReading(context: context)
-        context.fireChannelWritabilityChanged()
-    }
-
     func timedOut(context: ChannelHandlerContext, _ reason: String) {
         fail(context: context, ProtocolError(.idleTimeout, reason))
     }

@@ -67,17 +67,6 @@ final class CSVConnectionHandler: ReadGate, ChannelInboundHandler, RemovableChan
         }
     }
 
-    func channelReadComplete(context: ChannelHandlerContext) {
-        updateRequestDeadline(context: context)
-        context.fireChannelReadComplete()
-    }
-
-    /// The client read (or stopped reading) its answers: reading follows.
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        updateReading(context: context)
-        context.fireChannelWritabilityChanged()
-    }
-
     func timedOut(context: ChannelHandlerContext, _ reason: String) {
         guard !closing else { return }
         answer(context: context, ["ERR \(reader?.line ?? 1) row \(reason)"])

@@ -82,6 +82,20 @@ extension ReadGate {
     }
 }
 
+extension ReadGate where Self: ChannelInboundHandler {
+    /// A read burst ended: the request still incomplete (if any) keeps, starts or drops its deadline.
+    func channelReadComplete(context: ChannelHandlerContext) {
+        updateRequestDeadline(context: context)
+        context.fireChannelReadComplete()
+    }
+
+    /// The client read (or stopped reading) its answers: reading follows.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        updateReading(context: context)
+        context.fireChannelWritabilityChanged()
+    }
+}
+
 extension ReadGate {
     /// Registers the connection with the server's registry, with what to do on its event loop when the server shuts
     /// down, and starts its hello timer; the refusal when the server does not take it (it is draining, it or the
