@@ -141,8 +141,8 @@ struct FormatTests {
         var decoded = TraceBlock(number: 0)
         var scratch: [UInt8] = []
         try output.withBytes { bytes in
-            // Format byte, item count (64: one byte), then the unit code.
-            #expect(bytes[2] == expectedCode)
+            // Format byte, checksum (4 bytes), item count (64: one byte), then the unit code.
+            #expect(bytes[SealedValue.checkedHeader + 1] == expectedCode)
             try decoded.decode(bytes, number: block.number, zstd: Zstd(), scratch: &scratch)
         }
         #expect(decoded.scans == block.scans)

@@ -26,26 +26,28 @@ struct StoreSmokeTests {
         }
     }
 
-    /// Schema 3 adds trace-block tails to schema 2: a schema-2 store is read as it is, and marked 3 once opened for
-    /// writing (so that a schema-2 binary refuses it); any other schema is refused.
-    @Test func aSchemaTwoStoreIsReadAndMarkedThreeWhenWritten() throws {
+    /// Schema 3 adds trace-block tails to schema 2, schema 4 checksums on every stored value: a schema-2 or -3 store is
+    /// read as it is, and marked 4 once opened for writing (so that an older binary refuses it); any other schema is
+    /// refused.
+    @Test(arguments: [UInt32(2), 3])
+    func anOlderSchemaIsReadAndMarkedCurrentWhenWritten(older: UInt32) throws {
         let directory = TemporaryDirectory()
         do {
             let store = try Store(directory: directory.path)
-            #expect(try Self.schema(of: store) == 3)
-            try Self.setSchema(2, of: store)
+            #expect(try Self.schema(of: store) == 4)
+            try Self.setSchema(older, of: store)
         }
         do {
             let reader = try Store(directory: directory.path, create: false, readOnly: true)
-            #expect(try Self.schema(of: reader) == 2)
+            #expect(try Self.schema(of: reader) == older)
         }
         do {
             let writer = try Store(directory: directory.path)
-            #expect(try Self.schema(of: writer) == 3)
+            #expect(try Self.schema(of: writer) == 4)
             try Self.setSchema(1, of: writer)
         }
         let error = try #require(throws: StoreError.self) { try Store(directory: directory.path) }
-        #expect("\(error)".contains("has storage schema 1; this rastro reads schemas 2 and 3"))
+        #expect("\(error)".contains("has storage schema 1; this rastro reads schemas 2 to 4"))
     }
 
     /// A tracking id first seen in a batch gets an item only if one of its scans is new: one named only by a resend

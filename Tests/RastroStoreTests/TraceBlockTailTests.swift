@@ -68,9 +68,7 @@ struct TraceBlockTailTests {
             // Sealed whatever the saving (random scans hardly compress, so the store would keep them raw).
             let payload = ByteWriter()
             expected.encodePayload(into: payload)
-            stored.byte(SealedValue.sealed)
-            stored.varint(payload.count)
-            payload.withBytes { _ = Zstd().compress($0, appendingTo: stored) }
+            SealedValue.encodeSealed(payload, into: stored, zstd: Zstd())
         } else {
             expected.encode(into: stored, scratch: ByteWriter(), zstd: nil)
         }
@@ -127,8 +125,9 @@ struct TraceBlockTailTests {
         scratch.varint(1)
         scratch.varint(position)
         tail.encodePayload(into: scratch)
+        // Schema 3's format: tails without checksums, still read.
         let output = ByteWriter()
-        output.byte(TraceBlock.tailedFormat)
+        output.byte(TraceBlock.uncheckedTailedFormat)
         output.varint(stored.count)
         stored.withBytes { output.append($0) }
         output.varint(scratch.count)

@@ -94,6 +94,14 @@ public final class ByteWriter {
         length += 4
     }
 
+    /// Overwrites 4 bytes already written at `offset`: a field (a checksum, a length) reserved before what it
+    /// describes was written.
+    @inlinable
+    public func setUInt32BigEndian(_ value: UInt32, at offset: Int) {
+        precondition(offset >= 0 && offset + 4 <= length, "4 bytes at \(offset) of \(length)")
+        storage.storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt32.self)
+    }
+
     /// Reserves `maximumBytes` and lets `body` append through a local ``ByteAppender``: the fast path for encoders,
     /// with no property access per byte.
     @inlinable

@@ -11,13 +11,19 @@ import RastroPrimitives
 /// See docs/storage.md §5.1.
 ///
 /// ```
-/// tailed: 0x02  baseLength:varint  base value (raw 0x00 or sealed 0x01)  (tailLength:varint  tail)*
+/// tailed: 0xC0  baseLength:varint  base value (checked 0x0C or sealed 0x30; 0x00 or 0x01 before schema 4)  (tailLength:varint  crc32c(tail):u32 BE  tail)*
 /// tail:   count:varint  Δposition:varint × count  payload of a block holding those items and their new scans
 /// ```
+/// Each tail carries its own checksum, so appending one checks only the new bytes. Schema 3 wrote tails without
+/// checksums (format 0x02): such a value is read as it is and encoded whole (checked) the next time it is touched.
 /// A tail's scans arrived after every scan before it, so a reader merges each item's tail scans into its timeline
 /// after the stored scans of equal time: the order the writer gave them.
 extension TraceBlock {
-    static var tailedFormat: UInt8 { 2 }
+    static var tailedFormat: UInt8 { 0xC0 }
+    /// Tails without checksums (schema 3): read, never written.
+    static var uncheckedTailedFormat: UInt8 { 2 }
+    /// Whether a stored value carries tails.
+    static func isTailed(_ value: ByteView) -> Bool { value.first == tailedFormat || value.first == uncheckedTailedFormat }
     /// Tails a stored block may carry before it is encoded whole again.
     static var maximumTails: Int { 8 }
     /// How many times its base a raw block's tails may grow to before it is encoded whole again (a sealed base: once).
@@ -40,15 +46,15 @@ extension TraceBlock {
     /// does not parse.
     static func envelope(of value: ByteView) -> Envelope? {
         guard let format = value.first else { return nil }
-        if format == SealedValue.raw || format == SealedValue.sealed {
-            return Envelope(tails: 0, baseBytes: value.count, tailBytes: 0, sealedBase: format == SealedValue.sealed)
+        if format == SealedValue.legacyRaw || format == SealedValue.checked || SealedValue.isSealed(value) {
+            return Envelope(tails: 0, baseBytes: value.count, tailBytes: 0, sealedBase: SealedValue.isSealed(value))
         }
-        guard format == tailedFormat else { return nil }
+        guard isTailed(value) else { return nil }
         var reader = ByteReader(value.part(from: 1))
         guard let baseBytes = try? reader.count(maximum: reader.remaining), let base = try? reader.slice(baseBytes) else {
             return nil
         }
-        var envelope = Envelope(tails: 0, baseBytes: baseBytes, tailBytes: 0, sealedBase: base.first == SealedValue.sealed)
+        var envelope = Envelope(tails: 0, baseBytes: baseBytes, tailBytes: 0, sealedBase: SealedValue.isSealed(base))
         while !reader.isAtEnd {
             guard let length = try? reader.count(maximum: reader.remaining), (try? reader.slice(length)) != nil else { return nil }
             envelope.tails += 1
@@ -61,13 +67,15 @@ extension TraceBlock {
     /// the items at `positions` (ascending) with the scans in `tail`, whose items are those, in that order.
     /// Returns `false`, writing nothing, when the block should be encoded whole instead (see ``tailGrowth``). A cold
     /// block whose base is still raw is: the sealer would otherwise seal it on the writer's thread, where the block
-    /// workers seal it on two.
+    /// workers seal it on two. So is a value of schema 3 (raw base, or tails) that carries no checksum yet.
     static func appendTail(
         _ tail: TraceBlock, positions: [Int], to stored: ByteView, cold: Bool, scratch: ByteWriter,
         into output: ByteWriter
     ) -> Bool {
         precondition(tail.itemCount == positions.count && !positions.isEmpty)
-        guard let envelope = envelope(of: stored), envelope.tails < maximumTails, !cold || envelope.sealedBase else { return false }
+        guard stored.first != SealedValue.legacyRaw && stored.first != uncheckedTailedFormat, let envelope = envelope(of: stored),
+            envelope.tails < maximumTails, !cold || envelope.sealedBase
+        else { return false }
         scratch.removeAll()
         scratch.varint(positions.count)
         var previous = -1
@@ -86,25 +94,39 @@ extension TraceBlock {
             output.varint(stored.count)
             output.append(stored)
         }
-        output.varint(scratch.count)
-        scratch.withBytes { output.append($0) }
+        output.varint(4 + scratch.count)
+        scratch.withBytes { tail in
+            output.uint32BigEndian(CRC32C.checksum(tail))
+            output.append(tail)
+        }
         return true
     }
 
     /// Decodes a tailed value: the base (decompressed into `scratch` when sealed), then each tail merged in. Errors
     /// are located by ``decode(_:number:zstd:scratch:)``.
     mutating func decodeTailed(_ value: ByteView, zstd: Zstd, scratch: inout [UInt8]) throws {
+        let checked = value.first == Self.tailedFormat
         var reader = ByteReader(value.part(from: 1))
         let baseBytes = try reader.count(maximum: reader.remaining)
         let base = try reader.slice(baseBytes)
-        guard base.first != Self.tailedFormat else { throw StoreCorruption("a tailed base") }
+        guard !Self.isTailed(base) else { throw StoreCorruption("a tailed base") }
         try SealedValue.withPayload(base, zstd: zstd, scratch: &scratch) { payload in try decodePayload(payload) }
         var tail = TraceBlock(number: number)
         var positions: [Int] = []
         var tailIndex = 0
         while !reader.isAtEnd {
             let length = try reader.count(maximum: reader.remaining)
-            var tailReader = ByteReader(try reader.slice(length))
+            var tailBytes = try reader.slice(length)
+            if checked {
+                guard tailBytes.count >= 4 else { throw StoreCorruption("tail \(tailIndex) of \(tailBytes.count) bytes") }
+                do {
+                    try SealedValue.verify(tailBytes.part(from: 4), against: UInt32(bigEndian: tailBytes.load(at: 0, as: UInt32.self)))
+                } catch {
+                    throw StoreCorruption("tail \(tailIndex): \(error.message)")
+                }
+                tailBytes = tailBytes.part(from: 4)
+            }
+            var tailReader = ByteReader(tailBytes)
             let count = try tailReader.count(maximum: Self.capacity)
             positions.removeAll(keepingCapacity: true)
             var position = -1

@@ -218,7 +218,7 @@ extension TraceBlock {
     ) throws(StoreCorruption) {
         removeAll(number: number)
         do {
-            if value.first == Self.tailedFormat {
+            if Self.isTailed(value) {
                 try decodeTailed(value, zstd: zstd, scratch: &scratch)
             } else {
                 try SealedValue.withPayload(value, zstd: zstd, scratch: &scratch) { payload in try decodePayload(payload) }

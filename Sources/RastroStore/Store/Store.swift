@@ -13,7 +13,7 @@ import RastroPrimitives
 /// needs. Reads go through ``read(_:)`` — one read transaction per question, so a query never blocks ingest and
 /// always sees one consistent commit.
 public final class Store: Sendable {
-    public static let schemaVersion: UInt32 = 3
+    public static let schemaVersion: UInt32 = 4
 
     public let directory: String
     public let environment: Environment
@@ -84,11 +84,12 @@ public final class Store: Sendable {
             }
         }
         if let schema, schema != Self.schemaVersion {
-            // Schema 2 lacks only the trace-block tails of schema 3 (docs/storage.md §5.1), which this version reads and
-            // writes: such a store is taken as it is and marked 3 as soon as this process may write, so that a
-            // schema-2 binary refuses it rather than meet a tail it cannot read.
-            guard schema == 2 else {
-                throw StoreError("\(directory) has storage schema \(schema); this rastro reads schemas 2 and \(Self.schemaVersion)")
+            // Schemas 2 and 3 lack only what later schemas add — trace-block tails (3), checksums on every stored
+            // value (4), docs/storage.md §5.0–5.1 — which this version reads and writes: such a store is taken as it
+            // is and marked current as soon as this process may write, so that an older binary refuses it rather
+            // than meet a value it cannot read. Its unchecked values gain checksums as they are rewritten.
+            guard schema == 2 || schema == 3 else {
+                throw StoreError("\(directory) has storage schema \(schema); this rastro reads schemas 2 to \(Self.schemaVersion)")
             }
             if !readOnly { try environment.write { try Self.markSchema($0, databases) } }
         }

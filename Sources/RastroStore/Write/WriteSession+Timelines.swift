@@ -206,10 +206,16 @@ extension WriteSession {
                 break
             }
             var raw: [(Key, [UInt8])] = []
+            var scratch: [UInt8] = []
             try transaction.withCursor(databases.cells) { cursor in
                 try cursor.forEach(from: Key.uint32(day), before: Key.uint32(day + 1)) { entry in
                     if !SealedValue.isSealed(entry.value) {
-                        raw.append((Key(entry.key), Array(entry.value[1...])))
+                        do {
+                            let payload = try SealedValue.withPayload(entry.value, zstd: zstd, scratch: &scratch) { Array($0) }
+                            raw.append((Key(entry.key), payload))
+                        } catch let error as StoreCorruption {
+                            throw error.located("cells", "day \(day)")
+                        }
                     }
                     return true
                 }
