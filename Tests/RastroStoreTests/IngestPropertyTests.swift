@@ -109,6 +109,9 @@ struct IngestPropertyTests {
         }
         #expect(try shuffledStore.counters().accepted == UInt64(clean.count))
         #expect(try shuffledStore.counters().nextItem == UInt32(expected.count))
+        // `verify` recomputes every index from the traces and finds them all as the writer left them.
+        let verification = try shuffledStore.verify()
+        #expect(verification.isClean, "\(verification.problems)")
         // Every index equals the one built in scanned_at order.
         let shuffledIndexes = try IndexDump.of(shuffledStore)
         let orderedIndexes = try IndexDump.of(orderedStore)
