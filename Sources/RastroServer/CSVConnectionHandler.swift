@@ -158,7 +158,9 @@ final class CSVConnectionHandler: ReadGate, ChannelInboundHandler, RemovableChan
             return
         }
         guard case .success(.stored(let outcome, _)) = result else {
-            answer(context: context, ["ERR 0 row the batch was not stored: \(result)"])
+            let reason: String
+            if case .failure(let failure) = result { reason = "\(failure)" } else { reason = "\(result)" }
+            answer(context: context, ["ERR 0 row the batch was not stored: \(EscapedText.escaping(reason))"])
             closing = true
             context.close(promise: nil)
             return

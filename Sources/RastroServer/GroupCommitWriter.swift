@@ -40,6 +40,8 @@ public final class GroupCommitWriter: Sendable {
     let metrics: ServerMetrics
     let logger: Logger
     private let state = Monitor(State())
+    /// Why the latest commit failed, or `nil` once one succeeds: `/healthz` is unhealthy while it is set.
+    private let failure = Mutex<String?>(nil)
     /// Set once, right after the thread starts; read by `stop`.
     private let thread = Mutex<OwnedThread?>(nil)
 
@@ -51,6 +53,9 @@ public final class GroupCommitWriter: Sendable {
         let started = OwnedThread(name: "rastro-writer") { [self] in loop() }
         thread.withLock { $0 = started }
     }
+
+    /// Why the latest commit failed (a full disk: "no space left on device …"), or `nil` when it succeeded.
+    public var commitFailure: String? { failure.withLock { $0 } }
 
     /// Queues a batch; `completion` runs on the writer thread once it is durably committed (or failed).
     public func submit(_ request: IngestRequest, completion: @escaping Completion) {
@@ -142,6 +147,18 @@ public final class GroupCommitWriter: Sendable {
         return (group, taken.audits)
     }
 
+    /// A commit succeeded: clears the failure `/healthz` reports.
+    private func recovered() {
+        let wasFailing = failure.withLock { failure in
+            defer { failure = nil }
+            return failure != nil
+        }
+        if wasFailing {
+            metrics.commitsFailing.record(0)
+            logger.notice("commits succeed again")
+        }
+    }
+
     private func write(_ audits: [AuditRecord]) {
         do {
             try store.audit(audits)
@@ -158,12 +175,16 @@ public final class GroupCommitWriter: Sendable {
             let elapsed = ContinuousClock.now - started
             metrics.commitLatency.recordNanoseconds(elapsed.nanoseconds)
             metrics.commitScans.record(scans)
+            recovered()
             for (pending, response) in zip(group, responses) {
                 if case .committed(let report, _) = response { metrics.count(report) }
                 pending.completion(.success(response))
             }
         } catch {
             logger.error("commit failed", metadata: ["error": "\(error)", "scans": "\(scans)"])
+            metrics.commitFailures.increment()
+            metrics.commitsFailing.record(1)
+            failure.withLock { $0 = "\(error)" }
             for pending in group { pending.completion(.failure(error)) }
         }
         let handlers = state.withLock { state -> [@Sendable () -> Void] in

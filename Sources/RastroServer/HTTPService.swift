@@ -16,8 +16,12 @@ enum HTTPService {
         onRunning: @escaping @Sendable (Int) -> Void
     ) -> some Service {
         let router = Router(context: PeerRequestContext.self)
+        // Unhealthy while commits fail (a full disk): a load balancer sends handhelds elsewhere, an operator is paged.
         router.get("healthz") { _, _ -> Response in
-            json(.ok, ["status": "ok"])
+            if let failure = server.writer.commitFailure {
+                return json(.serviceUnavailable, ["status": "unhealthy", "reason": "commits are failing: \(failure)"])
+            }
+            return json(.ok, ["status": "ok"])
         }
         router.get("metrics") { _, _ -> Response in
             var headers = HTTPFields()
@@ -139,6 +143,7 @@ enum HTTPService {
                 server.submit(batch, early: early, token: token, peer: peer, channel: .http) { continuation.resume(returning: $0) }
             }
             if case .failure(let revoked as TokenRevoked) = result { return error(.unauthorized, "\(revoked)") }
+            if case .failure(let failure) = result { return error(.serviceUnavailable, "the batch was not stored: \(failure)") }
             guard case .success(.stored(let outcome, _)) = result else {
                 return error(.serviceUnavailable, "the batch was not stored: \(result)")
             }

@@ -22,6 +22,10 @@ public final class ServerMetrics: @unchecked Sendable {
     let throttled: Metrics.Counter
     /// Connections closed because a hello or a request took too long.
     let timedOut: Metrics.Counter
+    /// Commits that failed (the disk full, an I/O error): their batches were answered with an error, not acked.
+    let commitFailures: Metrics.Counter
+    /// 1 while the latest commit failed, 0 once one succeeds: what `/healthz` reports.
+    let commitsFailing: Metrics.Gauge
 
     public init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -43,6 +47,9 @@ public final class ServerMetrics: @unchecked Sendable {
         refused = Metrics.Counter(label: "rastro_connections_refused_total", factory: factory)
         throttled = Metrics.Counter(label: "rastro_authentications_throttled_total", factory: factory)
         timedOut = Metrics.Counter(label: "rastro_connections_timed_out_total", factory: factory)
+        commitFailures = Metrics.Counter(label: "rastro_commit_failures_total", factory: factory)
+        commitsFailing = Metrics.Gauge(label: "rastro_commits_failing", factory: factory)
+        commitsFailing.record(0)
     }
 
     func count(_ report: IngestReport) {

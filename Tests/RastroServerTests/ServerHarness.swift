@@ -18,12 +18,16 @@ final class ServerHarness: @unchecked Sendable {
     let ports: RastroServer.Ports
     let task: Task<Void, any Error>
 
-    init(limits: ServerLimits = ServerLimits(), reasons: Bool = false, tls: TLSFiles? = nil) async throws {
+    /// The data directory: `dataDirectory`, or a new temporary one.
+    let dataPath: String
+
+    init(limits: ServerLimits = ServerLimits(), reasons: Bool = false, tls: TLSFiles? = nil, dataDirectory: String? = nil) async throws {
+        dataPath = dataDirectory ?? directory.path
         if reasons {
-            _ = try Store(directory: directory.path)
-            try ReasonCatalog.standardText.write(to: directory.path + "/reasons.csv")
+            _ = try Store(directory: dataPath)
+            try ReasonCatalog.standardText.write(to: dataPath + "/reasons.csv")
         }
-        var configuration = ServerConfiguration(dataDirectory: directory.path)
+        var configuration = ServerConfiguration(dataDirectory: dataPath)
         configuration.binaryPort = 0
         configuration.csvPort = 0
         configuration.httpPort = 0

@@ -3,6 +3,8 @@ import RastroClient
 import RastroCore
 import RastroProtocol
 import RastroServer
+import RastroAccess
+import RastroStore
 import RastroTestSupport
 import Testing
 
@@ -147,4 +149,51 @@ struct TLSTests {
         #expect(try await SendClient(configuration: configuration, validator: Self.validator).run().accepted == 3)
         try await harness.stop()
     }
+
+    /// The real thing: `rastrod` as a process, its certificate files replaced, then `kill -HUP`: new connections get
+    /// the new certificate, without a restart.
+    @Test func sighupReloadsTheCertificateOfARunningRastrod() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: CrashRecoveryTests.binary), "build rastrod first (make test does)")
+        let certificates = try TestCertificates()
+        let data = certificates.file("data")
+        let token = try TokenVault.create(kind: .gateway, subject: "gw", store: Store(directory: data), now: 0).token
+        for name in ["pem", "key"] {
+            try FileManager.default.copyItem(atPath: certificates.file("server.\(name)"), toPath: certificates.file("served.\(name)"))
+        }
+        let ports = [try await CrashRecoveryTests.freePort(), try await CrashRecoveryTests.freePort(), try await CrashRecoveryTests.freePort()]
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CrashRecoveryTests.binary)
+        process.arguments = [
+            "--data", data, "--binary-port", "\(ports[0])", "--csv-port", "\(ports[1])", "--http-port", "\(ports[2])",
+            "--log-level", "warning", "--tls-cert", certificates.file("served.pem"), "--tls-key", certificates.file("served.key"),
+        ]
+        try process.run()
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        try await CrashRecoveryTests.waitForListener(ports[0])
+        let file = certificates.file("scans.csv")
+        try Self.rows(4).write(toFile: file, atomically: true, encoding: .utf8)
+        var configuration = ServerEndToEndTests.sendConfiguration(port: ports[0], token: token, files: [file])
+        configuration.maximumAttempts = 1
+        configuration.tls = ClientTLS(caFile: certificates.file("ca2.pem"))
+        // Served by the first CA: a client trusting only the second refuses it.
+        await #expect(throws: (any Error).self) { try await SendClient(configuration: configuration, validator: Self.validator).run() }
+
+        for name in ["pem", "key"] {
+            try FileManager.default.removeItem(atPath: certificates.file("served.\(name)"))
+            try FileManager.default.copyItem(atPath: certificates.file("server2.\(name)"), toPath: certificates.file("served.\(name)"))
+        }
+        #expect(kill(process.processIdentifier, SIGHUP) == 0)
+        // The reload runs on the server's signal task: retry until it has (each try is one handshake).
+        var accepted: Int? = nil
+        for _ in 0..<100 where accepted == nil {
+            accepted = try? await SendClient(configuration: configuration, validator: Self.validator).run().accepted
+            if accepted == nil { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(accepted == 4)
+        #expect(process.isRunning)
+    }
 }
+

@@ -168,12 +168,20 @@ public final class Environment: @unchecked Sendable {
         let result: Result
         do {
             result = try body(Transaction(handle: transaction!, isWritable: true))
+        } catch let error as LMDBError {
+            // A large transaction spills dirty pages to the file before its commit: a put can meet a full disk too.
+            mdb_txn_abort(transaction)
+            throw StorageFull(error, path: path) ?? error
         } catch {
             mdb_txn_abort(transaction)
             throw error
         }
         // mdb_txn_commit frees the transaction whether or not it succeeds.
-        try check(mdb_txn_commit(transaction), "mdb_txn_commit")
+        let code = mdb_txn_commit(transaction)
+        if code != 0 {
+            let error = LMDBError(code: code, function: "mdb_txn_commit")
+            throw StorageFull(error, path: path) ?? error
+        }
         return result
     }
 
@@ -208,3 +216,32 @@ public final class Environment: @unchecked Sendable {
         try check(mdb_env_sync(handle, 1), "mdb_env_sync")
     }
 }
+
+/// A commit that failed because the data directory's filesystem is full.
+///
+/// LMDB reports a write that found no room as `ENOSPC`, but one that found room for part of a page run as a short
+/// write, which it turns into `EIO`: either, on a filesystem with less than ``threshold`` bytes free, is this error,
+/// which says so. Nothing of the commit is stored; the next one succeeds once space is freed.
+public struct StorageFull: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Free bytes below which an I/O error on commit is taken for a full filesystem.
+    public static let threshold = 1 << 20
+    public var path: String
+    public var freeBytes: Int
+    public var underlying: LMDBError
+
+    public var description: String {
+        "no space left on device: \(path) has \(freeBytes) bytes free; the commit was not stored (\(underlying))"
+    }
+
+    init?(_ error: LMDBError, path: String) {
+        guard error.code == ENOSPC || error.code == EIO else { return nil }
+        var status = statvfs()
+        guard statvfs(path, &status) == 0 else { return nil }
+        let free = Int(status.f_bavail) * Int(status.f_frsize)
+        guard error.code == ENOSPC || free < Self.threshold else { return nil }
+        self.path = path
+        freeBytes = free
+        underlying = error
+    }
+}
+
