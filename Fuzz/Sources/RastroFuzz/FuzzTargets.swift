@@ -70,6 +70,10 @@ enum FuzzTarget: String, CaseIterable {
             var block = TraceBlock(number: 1)
             var scratch: [UInt8] = []
             try? block.decode(bytes, number: 1, zstd: Self.zstd, scratch: &scratch)
+            // Stored values carry a checksum, which a mutated input almost never matches: the payload decoder is also
+            // fed directly, as the unchecked formats of schemas 2 and 3 (0x00, 0x02) still feed it the envelope's.
+            var payload = TraceBlock(number: 1)
+            try? payload.decodePayload(bytes)
         case .cell:
             _ = try? Cell.decode(bytes, center: 1, dayStart: 1_788_238_800_000, wantRecords: true) { _, _, _ in }
         case .sealed:
@@ -111,14 +115,36 @@ func writeSeeds(to directory: String) {
         }
         block.appendItem(name: InlineBytes("GU\(1_000_000 + item)"), scans: scans)
     }
-    let raw = ByteWriter()
-    block.encode(into: raw, scratch: ByteWriter(), zstd: nil)
-    save(.traceblock, "raw", raw)
+    // Values as schema 4 writes them (the seeds of schemas 2 and 3, `raw-schema3` and `sealed-schema3`, stay in
+    // the corpus: their envelopes carry no checksum, so mutations reach the decoders through them).
+    let checked = ByteWriter()
+    block.encode(into: checked, scratch: ByteWriter(), zstd: nil)
+    save(.traceblock, "checked", checked)
     let sealed = ByteWriter()
     block.encode(into: sealed, scratch: ByteWriter(), zstd: FuzzTarget.zstd)
-    save(.traceblock, "sealed", sealed)
-    save(.sealed, "raw", raw)
-    save(.sealed, "sealed", sealed)
+    save(.traceblock, "sealed-checked", sealed)
+    let payload = ByteWriter()
+    block.encodePayload(into: payload)
+    save(.traceblock, "payload", payload)
+    var tail = TraceBlock(number: 3)
+    tail.appendItem(name: block.names[2], scans: [block.scans[block.starts[2]]])
+    tail.appendItem(name: InlineBytes("GU2000000"), scans: [block.scans[0]])
+    // A tailed value (0xC0, docs/storage.md §5.1): the checked block, then one tail touching item 2 and adding item 40.
+    let tailBytes = ByteWriter()
+    tailBytes.varint(2)
+    tailBytes.varint(2)
+    tailBytes.varint(40 - 2 - 1)
+    tail.encodePayload(into: tailBytes)
+    let tailed = ByteWriter()
+    tailed.byte(0xC0)
+    tailed.varint(checked.count)
+    checked.withBytes { tailed.append($0) }
+    tailed.varint(4 + tailBytes.count)
+    tailBytes.withBytes { tailed.uint32BigEndian(CRC32C.checksum($0)) }
+    tailBytes.withBytes { tailed.append($0) }
+    save(.traceblock, "tailed", tailed)
+    save(.sealed, "checked", checked)
+    save(.sealed, "sealed-checked", sealed)
     let records = (0..<6).map {
         CellRecord(time: 1_788_267_283_000 + Int64($0 * 600_000), event: Event(rawValue: UInt8($0 % Event.count))!,
                    previousEventCode: UInt8($0 % Event.count), previousCenter: 1, reason: $0 == 4 ? 2 : 0)

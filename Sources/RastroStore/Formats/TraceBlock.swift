@@ -230,7 +230,9 @@ extension TraceBlock {
         }
     }
 
-    mutating func decodePayload(_ payload: ByteView) throws(StoreCorruption) {
+    /// Decodes a payload without its envelope (docs/storage.md §5.1): what ``decode(_:number:zstd:scratch:)`` calls once
+    /// the value's checksum holds, public for the fuzz targets, which feed it bytes no checksum would let through.
+    public mutating func decodePayload(_ payload: ByteView) throws(StoreCorruption) {
         var reader = ByteReader(payload)
         // A scan takes at least 3 bytes: this reserves enough without a second pass.
         scans.reserveCapacity(payload.count / 3)
