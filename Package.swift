@@ -69,6 +69,7 @@ let package = Package(
             ],
             swiftSettings: hotPath),
         .target(name: "RastroAnalytics", dependencies: ["RastroPrimitives", "RastroCore", "RastroStore"]),
+        .target(name: "RastroQueries", dependencies: ["RastroCore", "RastroCSV", "RastroStore", "RastroAnalytics"]),
         .target(name: "RastroProtocol", dependencies: ["RastroPrimitives", "RastroCore"], swiftSettings: hotPath),
         .target(
             name: "RastroAccess",
@@ -77,7 +78,7 @@ let package = Package(
         .target(
             name: "RastroServer",
             dependencies: [
-                "RastroPrimitives", "RastroCore", "RastroCSV", "RastroStore", "RastroProtocol", "RastroAccess",
+                "RastroPrimitives", "RastroCore", "RastroCSV", "RastroStore", "RastroProtocol", "RastroAccess", "RastroQueries",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -107,7 +108,7 @@ let package = Package(
             name: "RastroCLI",
             dependencies: [
                 "RastroPrimitives", "RastroCore", "RastroCSV", "RastroStore", "RastroImport", "RastroAnalytics", "RastroGenerator",
-                "RastroAccess", "RastroClient", "RastroServer",
+                "RastroAccess", "RastroClient", "RastroServer", "RastroQueries",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -127,12 +128,12 @@ let package = Package(
         .testTarget(name: "RastroImportTests", dependencies: ["RastroImport", "RastroStore", "RastroTestSupport"]),
         .testTarget(name: "RastroGeneratorTests", dependencies: ["RastroGenerator", "RastroCSV", "RastroTestSupport"]),
         .testTarget(
-            name: "RastroCLITests", dependencies: ["RastroCLI", "RastroStore", "RastroImport", "RastroPrimitives", "RastroTestSupport"]),
+            name: "RastroCLITests", dependencies: ["RastroCLI", "RastroQueries", "RastroStore", "RastroImport", "RastroPrimitives", "RastroTestSupport"]),
         .testTarget(name: "RastroAnalyticsTests", dependencies: ["RastroAnalytics", "RastroGenerator", "RastroTestSupport", "RastroCLI"]),
         .testTarget(name: "RastroProtocolTests", dependencies: ["RastroProtocol", "RastroTestSupport"]),
         .testTarget(
             name: "RastroServerTests",
-            dependencies: ["RastroServer", "RastroClient", "RastroAccess", "RastroTestSupport", "RastroCLI"]
+            dependencies: ["RastroServer", "RastroQueries", "RastroClient", "RastroAccess", "RastroTestSupport", "RastroCLI"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,3 +1,4 @@
+import RastroQueries
 import ArgumentParser
 @testable import RastroCLI
 import RastroTestSupport
@@ -94,9 +95,9 @@ struct AnalyticsCommandTests {
     }
 
     @Test(arguments: [
-        (["productivity", "--by", "reason"], "--by must be messenger or work_center"),
+        (["productivity", "--by", "reason"], "--by: 'reason' is not one of messenger, work_center"),
         (["productivity", "--by", "courier"], "courier"),
-        (["productivity", "--by", "messenger", "--from", "2026-09-03", "--to", "2026-09-02"], "--to must be after --from"),
+        (["productivity", "--by", "messenger", "--from", "2026-09-03", "--to", "2026-09-02"], "--to: must be after from"),
         (["productivity", "--by", "messenger", "--from", "yesterday"], "'yesterday' is neither a date"),
         (["durations", "--from-event", "delivered", "--to-event", "delivered"], "must differ"),
         (["durations", "--from-event", "teleported", "--to-event", "delivered"], "teleported"),

@@ -1,3 +1,4 @@
+import RastroQueries
 import ArgumentParser
 @testable import RastroCLI
 import RastroImport

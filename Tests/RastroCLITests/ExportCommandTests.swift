@@ -1,3 +1,4 @@
+import RastroQueries
 import ArgumentParser
 @testable import RastroCLI
 import RastroTestSupport
@@ -83,7 +84,7 @@ struct ExportCommandTests {
         let (directory, data) = try await AnalyticsCommandTests.data()
         defer { withExtendedLifetime(directory) {} }
         let output = try await rastro("export", "--data", data, "--center", "NOWHERE")
-        #expect(output.standardOutput == ExportCommand.columns.joined(separator: ",") + "\n")
+        #expect(output.standardOutput == ExportQuery.columns.joined(separator: ",") + "\n")
         #expect(output.standardError.hasPrefix("exported 0 scans of 0 items"))
     }
 

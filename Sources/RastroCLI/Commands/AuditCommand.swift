@@ -1,5 +1,6 @@
 import ArgumentParser
 import RastroCore
+import RastroQueries
 import RastroStore
 
 /// `rastro audit`: committed batches, administrative actions and refused connections.
@@ -35,7 +36,13 @@ struct AuditCommand: ParsableCommand {
             return
         }
         var start: Int64 = 0
-        if let since { start = try parseInstant(since, zone: &zone) }
+        if let since {
+            do {
+                start = try parseInstant(since, zone: &zone)
+            } catch {
+                throw ValidationError("--since: \(error)")
+            }
+        }
         let records = try store.auditRecords(since: start, limit: limit)
         let rows: [[ReportValue]] = records.map { record in
             [
@@ -47,15 +54,5 @@ struct AuditCommand: ParsableCommand {
         }
         let columns = ["time", "action", "token", "channel", "source", "accepted", "duplicates", "conflicts", "rejected", "detail"]
         Console.out(ReportTable(columns: columns, rows: rows).render(formatOption.resolved))
-    }
-}
-
-/// A date (local midnight in the site zone) or a timestamp, as UTC milliseconds.
-func parseInstant(_ text: String, zone: inout SiteTimeZone) throws -> Int64 {
-    if let date = parseDate(text) { return zone.startOfDay(Int32(date.daysSinceEpoch)) }
-    do {
-        return try Timestamp.parse(text, zone: &zone)
-    } catch {
-        throw ValidationError("'\(text)' is neither a date (YYYY-MM-DD) nor a timestamp: \(error)")
     }
 }

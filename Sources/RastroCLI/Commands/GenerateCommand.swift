@@ -1,4 +1,5 @@
 import ArgumentParser
+import RastroQueries
 import RastroCore
 import RastroGenerator
 
@@ -57,14 +58,4 @@ struct GenerateCommand: ParsableCommand {
                 + "\(statistics.days) days, \(statistics.resends) resent, \(statistics.conflicts) conflicting, "
                 + "\(statistics.malformed) malformed\n")
     }
-}
-
-/// `YYYY-MM-DD` as a civil date.
-func parseDate(_ text: String) -> CivilDate? {
-    let parts = text.split(separator: "-")
-    guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-        let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-        (1...12).contains(month), day >= 1, day <= CivilDate.daysInMonth(year: year, month: month)
-    else { return nil }
-    return CivilDate(year: year, month: month, day: day)
 }

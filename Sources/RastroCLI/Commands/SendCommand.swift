@@ -1,3 +1,4 @@
+import RastroQueries
 import ArgumentParser
 import RastroClient
 import RastroCore

@@ -1,3 +1,4 @@
+import RastroQueries
 import ArgumentParser
 import RastroAccess
 import RastroCore

@@ -1,16 +1,12 @@
 import ArgumentParser
-
+import RastroQueries
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// How a command prints its answer: an aligned table (the default on a terminal), CSV (the default otherwise) or
-/// JSON.
-public enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
-    case table, csv, json
-
+extension OutputFormat: ExpressibleByArgument {
     /// Table on a terminal, CSV when piped.
-    public static var automatic: OutputFormat { isatty(1) != 0 ? .table : .csv }
+    static var automatic: OutputFormat { isatty(1) != 0 ? .table : .csv }
 }
 
 struct FormatOption: ParsableArguments {

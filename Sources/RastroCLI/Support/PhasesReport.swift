@@ -1,3 +1,4 @@
+import RastroQueries
 import RastroStore
 
 /// Where the store's writer spent its time, per step and per row, for `rastro import --phases` and

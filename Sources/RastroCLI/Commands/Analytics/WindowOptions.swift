@@ -1,6 +1,7 @@
 import ArgumentParser
 import RastroAnalytics
 import RastroCore
+import RastroQueries
 
 /// `--from` / `--to`, shared by every report over a period.
 struct WindowOptions: ParsableArguments {
@@ -10,15 +11,14 @@ struct WindowOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("End, exclusive: a date (local midnight) or a timestamp.", valueName: "T"))
     var to: String?
 
-    func window(zone: inout SiteTimeZone) throws -> TimeWindow {
-        TimeWindow(from: try from.map { try parseInstant($0, zone: &zone) }, to: try to.map { try parseInstant($0, zone: &zone) })
-    }
+    /// The options as query parameters.
+    var values: [String: String?] { ["from": from, "to": to] }
 
-    func validate() throws {
-        var zone = SiteTimeZone(identifier: SiteTimeZone.defaultIdentifier)!
-        let window = try window(zone: &zone)
-        if let from = window.from, let to = window.to, to <= from {
-            throw ValidationError("--to must be after --from")
+    func window(zone: inout SiteTimeZone) throws -> TimeWindow {
+        do {
+            return try QueryParameters(values).window(zone: &zone)
+        } catch {
+            throw ValidationError(error.cliMessage)
         }
     }
 }
@@ -31,30 +31,32 @@ extension Event: ExpressibleByArgument {
     public static var allValueStrings: [String] { allCases.map(\.code) }
 }
 
-/// A duration such as `90m`, `36h`, `2d`, `1h30m` or `45s`, in milliseconds.
-func parseDuration(_ text: String) throws -> Int64 {
-    var total: Int64 = 0
-    var number: Int64? = nil
-    for character in text {
-        if let digit = character.wholeNumberValue, character.isASCII {
-            number = (number ?? 0) * 10 + Int64(digit)
-            guard number! < 1_000_000_000 else { break }
-            continue
-        }
-        let unit: Int64
-        switch character {
-        case "d": unit = 86_400_000
-        case "h": unit = 3_600_000
-        case "m": unit = 60_000
-        case "s": unit = 1_000
-        default: throw ValidationError("'\(text)' is not a duration: use a number with d, h, m or s, such as 36h or 1h30m")
-        }
-        guard let value = number else { throw ValidationError("'\(text)' is not a duration: a unit without a number") }
-        total += value * unit
-        number = nil
+extension QueryError {
+    /// The error as the CLI says it: naming the option (`--from-event`) rather than the parameter.
+    var cliMessage: String { "--\(String(parameter.map { $0 == "_" ? "-" : $0 })): \(message)" }
+}
+
+extension Dictionary where Key == String, Value == String? {
+    static func + (lhs: Self, rhs: Self) -> Self { lhs.merging(rhs) { first, _ in first } }
+}
+
+/// Runs a report with the options given as its parameters and prints its table: the same code path as the HTTP API's
+/// `GET /v1/<name>`.
+func runQuery<Query: ReportQuery>(
+    _ type: Query.Type, _ values: [String: String?], _ dataOptions: DataOptions, _ formatOption: FormatOption
+) throws {
+    let store = try dataOptions.openForReading()
+    let query: Query
+    do {
+        query = try Query(QueryParameters(values), zone: store.zone, now: nowMilliseconds())
+    } catch {
+        throw ValidationError(error.cliMessage)
     }
-    guard number == nil, !text.isEmpty else {
-        throw ValidationError("'\(text)' is not a duration: give a unit (d, h, m or s), such as 36h or 1h30m")
+    let table: ReportTable
+    do {
+        table = try query.table(store)
+    } catch let error as NotFound {
+        throw ValidationError(error.description)
     }
-    return total
+    Console.out(table.render(formatOption.resolved))
 }
