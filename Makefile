@@ -22,7 +22,7 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: deps build test test-fast run demo clean fresh bench bench-deps bench-micro bench-hostile fuzz fuzz-build fuzz-corpus
+.PHONY: deps build test test-fast run demo clean fresh openapi bench bench-deps bench-micro bench-hostile fuzz fuzz-build fuzz-corpus
 
 ## deps: install the system libraries Rastro links (LMDB, zstd) with apt-get, only when missing.
 deps:
@@ -63,6 +63,11 @@ fuzz-corpus: fuzz-build
 	    || { cat .build-fuzz/$$target.log; exit 1; }; \
 	  echo "fuzz corpus $$target: $$(ls Fuzz/corpus/$$target | wc -l) inputs, no finding"; \
 	done
+
+## openapi: write docs/openapi.json from the routes' parameter specs (a test fails while it is stale).
+openapi:
+	$(SWIFT) build --product rastro
+	.build/debug/rastro openapi > docs/openapi.json
 
 ## test-fast: the suite without the slow end-to-end runs (tagged `endToEnd`: the crash-recovery loop and the chaos
 ##            proxy), for the edit-test loop. `make test` runs everything.

@@ -36,12 +36,14 @@ public enum TokenVault {
         case unknown
         case revoked(id: UInt32)
         case cannotIngest(id: UInt32)
+        case cannotRead(id: UInt32)
 
         public var description: String {
             switch self {
             case .unknown: "unknown token"
             case .revoked(let id): "token \(id) is revoked"
             case .cannotIngest(let id): "token \(id) is an analyst token; analyst tokens cannot send scans"
+            case .cannotRead(let id): "token \(id) is a device token; device tokens cannot read reports"
             }
         }
     }
@@ -53,12 +55,23 @@ public enum TokenVault {
         if record.kind == .analyst { return .failure(.cannotIngest(id: record.id)) }
         return .success(record)
     }
+
+    /// The token record allowed to read reports (an analyst's or a gateway's), or why not.
+    public static func authorizeRead(_ token: String, store: Store) throws -> Result<TokenRecord, Refusal> {
+        guard token.utf8.count <= 256, let record = try store.token(hash: hash(token)) else { return .failure(.unknown) }
+        if record.revoked != nil { return .failure(.revoked(id: record.id)) }
+        if record.kind == .device { return .failure(.cannotRead(id: record.id)) }
+        return .success(record)
+    }
 }
 
 extension TokenVault.Refusal {
-    /// An analyst token: known, but not allowed to send scans.
+    /// A known token without the right for what it asked (403 rather than 401): an analyst's sending scans, a
+    /// device's reading reports.
     public var isAnalyst: Bool {
-        if case .cannotIngest = self { return true }
-        return false
+        switch self {
+        case .cannotIngest, .cannotRead: true
+        default: false
+        }
     }
 }

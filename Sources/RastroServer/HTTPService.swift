@@ -31,6 +31,7 @@ enum HTTPService {
         router.post("v1/scans") { request, context -> Response in
             try await postScans(request, context: context, server: server)
         }
+        ReadAPI.register(on: router, server: server)
         let http1 = HTTP1Channel.Configuration(
             additionalChannelHandlers: [HTTPConnectionGate(server: server)],
             idleTimeout: .seconds(Int64(server.limits.idleTimeoutSeconds)))
@@ -201,6 +202,8 @@ struct Problem: Encodable {
     var title: String
     var status: Int
     var detail: String
+    /// The query parameter that was wrong (an extension member, RFC 9457 §3.2), when one was.
+    var parameter: String? = nil
 }
 
 /// Hummingbird's request context plus the peer's address, for the audit trail.

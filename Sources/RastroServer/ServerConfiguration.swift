@@ -48,6 +48,13 @@ public struct ServerLimits: Sendable, Equatable {
     /// Refused rows an HTTP answer lists at most (the first, by line); the answer says how many more there were. A
     /// body of bad rows would otherwise make an answer several times its own size.
     public var answerErrors = 1_000
+    /// Read API requests a token may make per second, on average; `readBurst` more may come at once.
+    public var readsPerSecond = 20
+    public var readBurst = 40
+    /// Read API requests answered at once; more are refused (503, `Retry-After`) rather than queued.
+    public var concurrentReads = 16
+    /// The longest `from`–`to` window a read API request may give, in days (an open window covers what is stored).
+    public var queryDays = 400
     /// How long the answers to committed batches are kept for resends.
     public var replayHours = 168
     /// How stale the server's view of revoked tokens may get: an open connection whose token is revoked (by `rastro

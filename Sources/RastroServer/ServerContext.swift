@@ -18,6 +18,8 @@ final class ServerContext: Sendable {
     let revokedTokens: RevokedTokens
     /// Failed authentications per address (``ServerLimits/failedAuthenticationsPerMinute``).
     let throttle: AuthenticationThrottle
+    /// The read API's bounds: requests per token, requests at once, and the first read of each token each day.
+    let reads: ReadAPILimiter
 
     init(store: Store, writer: GroupCommitWriter, limits: ServerLimits, metrics: ServerMetrics, logger: Logger, validator: ScanValidator) {
         self.store = store
@@ -29,12 +31,15 @@ final class ServerContext: Sendable {
         connections = ConnectionRegistry(limits: limits, metrics: metrics)
         throttle = AuthenticationThrottle(limit: limits.failedAuthenticationsPerMinute)
         revokedTokens = RevokedTokens(store: store, intervalMilliseconds: limits.revocationCheckMilliseconds)
+        reads = ReadAPILimiter(limits: limits)
     }
 
     /// Checks a token before anything else a peer sent is parsed; refusals are audited (never with the token).
     /// An address that failed too often in the last minute is refused before its token is looked up
     /// (``AuthenticationThrottle``).
-    func authorize(_ token: String, peer: String, address: String, channel: String) -> Result<TokenRecord, Refusal> {
+    ///
+    /// `reading` checks the token for the read API (analyst and gateway tokens) instead of for sending scans.
+    func authorize(_ token: String, peer: String, address: String, channel: String, reading: Bool = false) -> Result<TokenRecord, Refusal> {
         let now = serverMilliseconds()
         if let seconds = throttle.retryAfter(address, now: now) {
             metrics.refused.increment()
@@ -43,7 +48,7 @@ final class ServerContext: Sendable {
         }
         let result: Result<TokenRecord, TokenVault.Refusal>
         do {
-            result = try TokenVault.authorizeIngest(token, store: store)
+            result = reading ? try TokenVault.authorizeRead(token, store: store) : try TokenVault.authorizeIngest(token, store: store)
         } catch {
             logger.error("token lookup failed", metadata: ["error": "\(error)"])
             result = .failure(.unknown)
@@ -52,7 +57,7 @@ final class ServerContext: Sendable {
         metrics.refused.increment()
         var tokenID: UInt32 = 0
         switch refusal {
-        case .revoked(let id), .cannotIngest(let id): tokenID = id
+        case .revoked(let id), .cannotIngest(let id), .cannotRead(let id): tokenID = id
         case .unknown: break
         }
         let detail: String

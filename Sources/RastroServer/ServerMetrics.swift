@@ -1,5 +1,6 @@
 import Metrics
 import Prometheus
+import RastroQueries
 import RastroStore
 
 /// What `GET /metrics` reports, in Prometheus format, through swift-metrics handles backed by this server's own
@@ -26,6 +27,11 @@ public final class ServerMetrics: @unchecked Sendable {
     let commitFailures: Metrics.Counter
     /// 1 while the latest commit failed, 0 once one succeeds: what `/healthz` reports.
     let commitsFailing: Metrics.Gauge
+    /// Read API requests answered, and how long each took, per route (`productivity`, `export`, …).
+    let reads: [String: Metrics.Counter]
+    let readSeconds: [String: Metrics.Timer]
+    /// Read API requests refused by the per-token rate or the bound on requests at once.
+    let readsRefused: Metrics.Counter
 
     public init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -50,7 +56,19 @@ public final class ServerMetrics: @unchecked Sendable {
         commitFailures = Metrics.Counter(label: "rastro_commit_failures_total", factory: factory)
         commitsFailing = Metrics.Gauge(label: "rastro_commits_failing", factory: factory)
         commitsFailing.record(0)
+        var reads: [String: Metrics.Counter] = [:]
+        var readSeconds: [String: Metrics.Timer] = [:]
+        for route in Self.readRoutes {
+            reads[route] = Metrics.Counter(label: "rastro_reads_total", dimensions: [("route", route)], factory: factory)
+            readSeconds[route] = Metrics.Timer(label: "rastro_read_seconds", dimensions: [("route", route)], factory: factory)
+        }
+        self.reads = reads
+        self.readSeconds = readSeconds
+        readsRefused = Metrics.Counter(label: "rastro_reads_refused_total", factory: factory)
     }
+
+    /// The read API's routes, as metric labels.
+    static let readRoutes = ReportQueries.all.map { $0.name } + [ExportQuery.name]
 
     func count(_ report: IngestReport) {
         accepted.increment(by: report.accepted)

@@ -10,6 +10,8 @@ public struct AuditRecord: Sendable, Equatable {
         case tokenRevoked = 3
         case importRun = 4
         case refused = 5
+        /// A token's first read (HTTP API, dashboard) of a day: reads are counted in metrics, not audited one by one.
+        case read = 6
 
         public var name: String {
             switch self {
@@ -18,6 +20,7 @@ public struct AuditRecord: Sendable, Equatable {
             case .tokenRevoked: "token_revoked"
             case .importRun: "import"
             case .refused: "refused"
+            case .read: "read"
             }
         }
     }
