@@ -22,7 +22,7 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: deps build test test-fast run demo clean fresh openapi bench bench-deps bench-micro bench-hostile fuzz fuzz-build fuzz-corpus
+.PHONY: deps build test test-fast test-browser test-api test-deps screenshot run demo clean fresh openapi bench bench-deps bench-readers bench-micro bench-hostile fuzz fuzz-build fuzz-corpus
 
 ## deps: install the system libraries Rastro links (LMDB, zstd) with apt-get, only when missing.
 deps:
@@ -32,11 +32,44 @@ deps:
 build: deps
 	$(SWIFT) build -c release
 
-## test: the whole test suite (the executables first: the crash test runs rastrod as a process).
-test: deps
+## test: the whole test suite (the executables first: the crash test runs rastrod as a process), the fuzz corpus,
+##       the dashboard in headless Chromium and the read API against its OpenAPI document.
+test: deps test-deps
 	$(SWIFT) build
 	$(SWIFT) test
 	$(MAKE) fuzz-corpus
+	$(MAKE) test-browser
+	$(MAKE) test-api
+
+## test-deps: Debian's chromium and chromium-driver, and selenium and schemathesis from PyPI (pinned, in a venv of
+##            Debian's python3: another interpreter first on PATH, such as a pyenv 3.11.7, fails inside hypothesis's
+##            ast.parse with "AST constructor recursion depth mismatch").
+TEST_DIR     := .build-browser
+TEST_PYTHON  := $(TEST_DIR)/venv/bin/python
+TEST_APT     := chromium chromium-driver python3 python3-venv
+TEST_PYPI    := selenium==4.51.0 schemathesis==4.32.5
+test-deps:
+	@$(call apt_install,$(TEST_APT))
+	@test -x $(TEST_PYTHON) || /usr/bin/python3 -m venv $(TEST_DIR)/venv
+	@$(TEST_PYTHON) -m pip show -q selenium schemathesis >/dev/null 2>&1 || $(TEST_PYTHON) -m pip install -q $(TEST_PYPI)
+
+## test-browser: the dashboard and a `rastro report --html` file in headless Chromium (Tests/browser); the screenshot
+##               goes to $(TEST_DIR)/dashboard.png (`make screenshot` puts it in docs/img for the README).
+test-browser: test-deps
+	$(SWIFT) build --product rastro
+	$(SWIFT) build --product rastrod
+	$(TEST_PYTHON) Tests/browser/dashboard_test.py .build/debug $(TEST_DIR)/dashboard.png
+
+screenshot: test-deps
+	$(SWIFT) build --product rastro
+	$(SWIFT) build --product rastrod
+	$(TEST_PYTHON) Tests/browser/dashboard_test.py .build/debug docs/img/dashboard.png
+
+## test-api: schemathesis runs every route and parameter of docs' OpenAPI document against a running rastrod (Tests/api).
+test-api: test-deps
+	$(SWIFT) build --product rastro
+	$(SWIFT) build --product rastrod
+	$(TEST_PYTHON) Tests/api/schema_test.py .build/debug $(TEST_DIR)/venv/bin/schemathesis
 
 ## fuzz: coverage-guided fuzzing (libFuzzer and AddressSanitizer, from the Swift toolchain) of every parser of outside
 ## bytes, FUZZ_SECONDS each (Fuzz/, docs/security.md §8). New inputs that add coverage go to .build-fuzz/corpus;
@@ -90,6 +123,7 @@ run: build
 	@echo "try, from another terminal:"
 	@echo "  $(RELEASE_BIN)/rastro send data/sample-scans.csv --to 127.0.0.1:7400 --token \$$(cat $(DEMO_TOKEN))"
 	@echo "  $(RELEASE_BIN)/rastro trace GU0001000161 --data $(DEMO_DATA)"
+	@echo "dashboard: http://127.0.0.1:7480/ (sign in with the token above)"
 	@echo
 	$(RELEASE_BIN)/rastrod --data $(DEMO_DATA)
 
@@ -114,6 +148,11 @@ bench-hostile: deps
 	$(SWIFT) build -c release --product rastro
 	$(SWIFT) build -c release --product rastrod
 	python3 Benchmarks/hostile/run.py --rastro .build/release/rastro --rastrod .build/release/rastrod
+
+## bench-readers: read API latency per route with 20 concurrent readers while `rastro send` streams into a 10 M-scan
+##                store, and the stream's rate beside one without readers (docs/performance.md, "Reads while streaming").
+bench-readers: build
+	python3 Benchmarks/readers/run.py
 
 ## bench-micro: the package-benchmark suites (a nested package, so `make test` never compiles them).
 bench-micro: deps

@@ -70,6 +70,7 @@ let package = Package(
             swiftSettings: hotPath),
         .target(name: "RastroAnalytics", dependencies: ["RastroPrimitives", "RastroCore", "RastroStore"]),
         .target(name: "RastroQueries", dependencies: ["RastroCore", "RastroCSV", "RastroStore", "RastroAnalytics"]),
+        .target(name: "RastroDashboard", dependencies: ["RastroCore", "RastroStore", "RastroQueries"]),
         .target(name: "RastroProtocol", dependencies: ["RastroPrimitives", "RastroCore"], swiftSettings: hotPath),
         .target(
             name: "RastroAccess",
@@ -79,6 +80,7 @@ let package = Package(
             name: "RastroServer",
             dependencies: [
                 "RastroPrimitives", "RastroCore", "RastroCSV", "RastroStore", "RastroProtocol", "RastroAccess", "RastroQueries",
+                "RastroDashboard",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -108,7 +110,7 @@ let package = Package(
             name: "RastroCLI",
             dependencies: [
                 "RastroPrimitives", "RastroCore", "RastroCSV", "RastroStore", "RastroImport", "RastroAnalytics", "RastroGenerator",
-                "RastroAccess", "RastroClient", "RastroServer", "RastroQueries",
+                "RastroAccess", "RastroClient", "RastroServer", "RastroQueries", "RastroDashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -133,7 +135,7 @@ let package = Package(
         .testTarget(name: "RastroProtocolTests", dependencies: ["RastroProtocol", "RastroTestSupport"]),
         .testTarget(
             name: "RastroServerTests",
-            dependencies: ["RastroServer", "RastroQueries", "RastroClient", "RastroAccess", "RastroTestSupport", "RastroCLI"]
+            dependencies: ["RastroServer", "RastroQueries", "RastroClient", "RastroAccess", "RastroTestSupport", "RastroCLI", "RastroDashboard"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -22,21 +22,31 @@ public enum OpenAPIDocument {
         case .text, .list: ["type": "string", "minLength": 1]
         case .instant:
             [
-                "type": "string", "minLength": 1,
-                "description": "A date YYYY-MM-DD (local midnight in the site time zone) or an ISO 8601 timestamp.",
+                "type": "string", "pattern": instantPattern,
+                "description": "A date YYYY-MM-DD (local midnight in the site time zone) or an ISO 8601 timestamp "
+                    + "YYYY-MM-DDTHH:MM[:SS[.fff]][Z|±HH:MM] (site time when it has no offset); a real calendar date.",
             ]
         case .duration: ["type": "string", "pattern": "^([0-9]+[dhms])+$"]
         case .choice(let values): ["type": "string", "enum": values]
         }
     }
 
+    /// Every shape `parseInstant` reads: a date, or a timestamp with an optional fraction and offset, each field in
+    /// range. Whether the day exists in its month is said in the description: a pattern cannot say it.
+    static let instantPattern =
+        "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+        + "([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]+)?)?([Zz]|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?)?$"
+
     static func parameter(_ spec: QueryParameter) -> [String: Any] {
         var schema = schema(spec.kind)
         if let value = spec.defaultValue { schema["default"] = value }
-        return [
+        var parameter: [String: Any] = [
             "name": spec.name, "in": spec.inPath ? "path" : "query", "required": spec.isRequired || spec.inPath,
             "description": spec.summary, "schema": schema,
         ]
+        // An item of the demo data (`make run`), so that a reader of the document can try the route as it stands.
+        if spec.inPath { parameter["example"] = "GU0001000161" }
+        return parameter
     }
 
     static var problem: [String: Any] { [
@@ -119,6 +129,18 @@ public enum OpenAPIDocument {
                 "responses": ["200": ["description": "The text exposition format.", "content": ["text/plain": ["schema": ["type": "string"]]]]],
             ] as [String: Any]
         ]
+        for (path, type, summary) in [
+            ("/", "text/html", "The dashboard (docs/api.md): a page that asks this API with the analyst's token."),
+            ("/dashboard.js", "text/javascript", "The dashboard's script."), ("/dashboard.css", "text/css", "The dashboard's style sheet."),
+            ("/favicon.svg", "image/svg+xml", "The dashboard's icon."),
+        ] {
+            paths[path] = [
+                "get": [
+                    "operationId": path == "/" ? "dashboard" : String(path.dropFirst()), "summary": summary,
+                    "responses": ["200": ["description": "Served from the binary.", "content": [type: ["schema": ["type": "string"]]]]],
+                ] as [String: Any]
+            ]
+        }
         paths["/v1/openapi.json"] = [
             "get": [
                 "operationId": "openapi", "summary": "This document.",

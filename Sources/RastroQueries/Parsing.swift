@@ -8,8 +8,9 @@ public struct ParseError: Error, Sendable, CustomStringConvertible {
 
 /// `YYYY-MM-DD` as a civil date.
 public func parseDate(_ text: String) -> CivilDate? {
-    let parts = text.split(separator: "-")
-    guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+    // Digits only: `Int` alone would read "+9" as a month.
+    let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+    guard parts.count == 3, parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }), parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
         let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
         (1...12).contains(month), day >= 1, day <= CivilDate.daysInMonth(year: year, month: month)
     else { return nil }

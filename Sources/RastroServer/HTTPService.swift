@@ -16,6 +16,7 @@ enum HTTPService {
         onRunning: @escaping @Sendable (Int) -> Void
     ) -> some Service {
         let router = Router(context: PeerRequestContext.self)
+        router.add(middleware: MethodNotAllowedMiddleware())
         // Unhealthy while commits fail (a full disk): a load balancer sends handhelds elsewhere, an operator is paged.
         router.get("healthz") { _, _ -> Response in
             if let failure = server.writer.commitFailure {

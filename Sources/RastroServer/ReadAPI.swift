@@ -1,10 +1,12 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import NIOCore
 import NIOPosix
 import RastroAnalytics
 import RastroCore
+import RastroDashboard
 import RastroPrimitives
 import RastroQueries
 import RastroStore
@@ -26,6 +28,19 @@ enum ReadAPI {
         }
         router.get("v1/export") { request, context -> Response in
             try await export(request, context, server)
+        }
+        // The dashboard: a page, its script and its style sheet, compiled into the binary.
+        for (path, type, body) in [
+            ("/", "text/html; charset=utf-8", DashboardPage.html), ("dashboard.js", "text/javascript; charset=utf-8", DashboardPage.script),
+            ("dashboard.css", "text/css; charset=utf-8", DashboardPage.styleSheet), ("favicon.svg", "image/svg+xml", DashboardPage.icon),
+        ] {
+            let bytes = ByteBuffer(string: body)
+            router.get(RouterPath(path)) { _, _ -> Response in
+                var headers = HTTPFields()
+                headers[.contentType] = type
+                for (name, value) in DashboardPage.securityHeaders { headers[HTTPField.Name(name)!] = value }
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: bytes))
+            }
         }
         router.get("v1/openapi.json") { _, _ -> Response in
             var headers = HTTPFields()

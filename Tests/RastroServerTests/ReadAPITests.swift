@@ -6,6 +6,7 @@ import FoundationNetworking
 import RastroAccess
 @testable import RastroCLI
 import RastroCore
+import RastroDashboard
 import RastroQueries
 import RastroServer
 import RastroStore
@@ -120,6 +121,9 @@ struct ReadAPITests {
         ("/v1/productivity", "by", 400),
         ("/v1/productivity?by=messenger&from=2026-09-05&to=2026-09-01", "to", 400),
         ("/v1/productivity?by=messenger&from=yesterday", "from", 400),
+        ("/v1/productivity?by=messenger&from=2026-+9-01", "from", 400),
+        ("/v1/productivity?by=messenger&from=2026-02-30", "from", 400),
+        ("/v1/states?at=2026-09-01T25:00", "at", 400),
         ("/v1/durations?from_event=delivered&to_event=delivered", "to_event", 400),
         ("/v1/overdue?event=received&older_than=36", "older_than", 400),
         ("/v1/info?format=xml", "format", 400),
@@ -199,6 +203,72 @@ struct ReadAPITests {
             let answer = try await fixture.get(concrete, token: fixture.analyst)
             #expect(answer.status != 404, "\(path)")
         }
+        try await fixture.harness.stop()
+    }
+
+    /// The dashboard's page, script, style and icon come from the binary, to anyone (they hold no data), with the
+    /// headers a page holding a bearer token needs; the script carries the panels' questions.
+    @Test func theDashboardIsServedWithAStrictPolicy() async throws {
+        let fixture = try await Fixture(scans: 50)
+        for (path, type) in [("/", "text/html"), ("/dashboard.js", "text/javascript"), ("/dashboard.css", "text/css"), ("/favicon.svg", "image/svg+xml")] {
+            let answer = try await fixture.get(path, token: nil)
+            #expect(answer.status == 200, "\(path)")
+            #expect(answer.headers["content-type"]?.hasPrefix(type) == true, "\(path)")
+            let policy = answer.headers["content-security-policy"] ?? ""
+            #expect(policy.contains("default-src 'none'") && policy.contains("script-src 'self'") && policy.contains("frame-ancestors 'none'"))
+            #expect(!policy.contains("unsafe-inline") && !policy.contains("http"), "\(policy)")
+            #expect(answer.headers["referrer-policy"] == "no-referrer")
+            #expect(answer.headers["x-content-type-options"] == "nosniff")
+            #expect(answer.headers["x-frame-options"] == "DENY")
+        }
+        let page = try await fixture.get("/", token: nil).body
+        #expect(page.contains(#"<script src="/dashboard.js" defer></script>"#))
+        #expect(!page.contains("<script>"), "the served page has no inline script")
+        #expect(!page.contains("http://") && !page.contains("https://"), "the page loads nothing from elsewhere")
+        let script = try await fixture.get("/dashboard.js", token: nil).body
+        for question in DashboardQuestions.all {
+            #expect(script.contains("\"name\": \"\(question.name)\", \"route\": \"\(question.route)\""), "\(question.name)")
+        }
+        #expect(!script.contains("__QUESTIONS__"))
+        try await fixture.harness.stop()
+    }
+
+    /// `rastro report --html` embeds, for every panel, exactly the JSON the API answers for its question.
+    @Test func aReportFileEmbedsTheAPIsAnswers() async throws {
+        let fixture = try await Fixture()
+        let center = "BOG-CEN"
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("rastro-report-\(UInt64.random(in: 0...UInt64.max)).html").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        _ = try await fixture.cli(["report", "--html", file, "--from", "2026-09-02", "--to", "2026-09-05", "--center", center])
+        let html = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(!html.contains("src=\"") && !html.contains("href=\""), "the report loads nothing")
+        #expect(html.contains(#"<script type="application/json" id="rastro-data">"#))
+        for question in DashboardQuestions.all {
+            var query = URLComponents()
+            query.queryItems = question.parameters(from: "2026-09-02", to: "2026-09-05", center: center).sorted { $0.key < $1.key }
+                .map { URLQueryItem(name: $0.key, value: $0.value) } + [URLQueryItem(name: "format", value: "json")]
+            let answer = try await fixture.get("/v1/\(question.route)?\(query.percentEncodedQuery!)", token: fixture.analyst)
+            #expect(answer.status == 200, "\(question.name): \(answer.body)")
+            let embedded = answer.body.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "</", with: "<\\/")
+            // Every panel but the overdue list has rows in this window (none is overdue at its end), so that the
+            // comparison compares something.
+            #expect(question.name == "overdue" || embedded.count > 2, "\(question.name) has rows")
+            #expect(html.contains("\"\(question.name)\": \(embedded)"), "\(question.name)")
+        }
+        try await fixture.harness.stop()
+    }
+
+    /// A documented path asked with a method it does not answer: 405 naming the methods it does.
+    @Test(arguments: [("DELETE", "/v1/productivity", "GET, HEAD"), ("PUT", "/v1/scans", "POST"), ("TRACE", "/healthz", "GET, HEAD"),
+                      ("POST", "/", "GET, HEAD"), ("PATCH", "/v1/items/GU1", "GET, HEAD"), ("QUERY", "/v1/info", "GET, HEAD")])
+    func anUnansweredMethodIs405(method: String, path: String, allow: String) async throws {
+        let fixture = try await Fixture(scans: 10)
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(fixture.harness.ports.http)\(path)")!)
+        request.httpMethod = method
+        let (_, response) = try await URLSession.shared.data(for: request)
+        let http = response as! HTTPURLResponse
+        #expect(http.statusCode == 405, "\(method) \(path)")
+        #expect(http.value(forHTTPHeaderField: "Allow") == allow)
         try await fixture.harness.stop()
     }
 }
