@@ -17,8 +17,11 @@ public struct Limits: Sendable, Equatable {
     public var scansPerItem = 10_000
     /// How far into the future of its receive time a scan may be dated before it is rejected as a clock error.
     public var clockSkewAheadMilliseconds: Int64 = 24 * 3_600_000
-    /// The initial LMDB map size; it doubles on `MDB_MAP_FULL`.
-    public var initialMapBytes = 64 << 20
+    /// The LMDB map size a store opens with. The map is address space, not disk (the file grows only as pages are
+    /// written), so the whole maximum is reserved up front: growing it needs every transaction of the process closed,
+    /// which a server answering reads all day would have to wait for (or, with reads always in flight, never get).
+    /// Smaller values make the map double on demand (docs/storage.md §2).
+    public var initialMapBytes = 1 << 40
     /// The map never grows beyond this.
     public var maximumMapBytes = 1 << 40
     /// Entries of the writer's tracking-id cache (about 64 bytes each); bounds the writer's memory.
@@ -31,4 +34,10 @@ public struct Limits: Sendable, Equatable {
 
     /// The defaults.
     public static let `default` = Limits()
+
+    /// The scheduling priority (nice) of threads that only answer questions — the HTTP API's report threads, an
+    /// export's thread, the readers' decoding helper — so that when reports and ingest want the same cores, ingest
+    /// gets them: at nice 19 a thread weighs about a seventieth of the writer's under Linux's scheduler. With no
+    /// ingest running it changes nothing.
+    public static let readerNice: Int32 = 19
 }

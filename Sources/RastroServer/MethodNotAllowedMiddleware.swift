@@ -29,7 +29,10 @@ struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddleware {
             let segments = path.split(separator: "/")
             guard
                 let route = routes.first(where: { route in
-                    route.segments.count == segments.count && zip(route.segments, segments).allSatisfy { $0 == nil || $0 == $1 }
+                    // A trailing parameter takes the rest of the path (a tracking id may hold slashes).
+                    let trailing = route.segments.last.map { $0 == nil } ?? false
+                    let fits = trailing ? segments.count >= route.segments.count : segments.count == route.segments.count
+                    return fits && zip(route.segments, segments).allSatisfy { $0 == nil || $0 == $1 }
                 }),
                 !route.allow.contains(request.method.rawValue)
             else { throw error }

@@ -19,9 +19,19 @@ import RastroStore
 /// Reports run on NIO's thread pool inside one LMDB read transaction each: they never wait for the writer, nor it for
 /// them.
 enum ReadAPI {
+    /// The threads reports run and render on, one per core, at ``Limits/readerNice``: a report yields the cores to
+    /// ingest instead of sharing them equally with it. Started once for the process, like NIO's own pool.
+    static let readThreads: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: max(1, System.coreCount))
+        pool.start()
+        return pool
+    }()
+
     static func register(on router: Router<PeerRequestContext>, server: ServerContext) {
         for query in ReportQueries.all {
-            let path = query == TraceQuery.self ? "v1/items/:tracking_id" : "v1/\(query.name)"
+            // A tracking id may hold slashes (DOC/2026/000017), sent as they are or as %2F: the item route takes the
+            // rest of the path.
+            let path = query == TraceQuery.self ? "v1/items/**" : "v1/\(query.name)"
             router.get(RouterPath(path)) { request, context -> Response in
                 try await answer(query, request, context, server)
             }
@@ -57,7 +67,7 @@ enum ReadAPI {
 
     /// Checks the token (analyst or gateway), the token's request rate and the requests running; audits a token's
     /// first read of the day.
-    static func admit(_ request: Request, _ context: PeerRequestContext, _ server: ServerContext) -> Admission {
+    static func admit(_ request: Request, _ context: PeerRequestContext, _ server: ServerContext, export: Bool = false) -> Admission {
         guard let authorization = request.headers[.authorization], let bearer = HTTPService.bearerToken(authorization) else {
             return .refused(HTTPService.error(.unauthorized, "send an analyst or gateway token as Authorization: Bearer <token>"))
         }
@@ -73,7 +83,7 @@ enum ReadAPI {
             token = record
         }
         let now = serverMilliseconds()
-        switch server.reads.begin(token: token.id, now: now) {
+        switch server.reads.begin(token: token.id, now: now, export: export) {
         case .rate(let seconds):
             server.metrics.readsRefused.increment()
             var response = HTTPService.error(
@@ -85,6 +95,11 @@ enum ReadAPI {
             var response = HTTPService.error(.serviceUnavailable, "\(server.limits.concurrentReads) reads are running; try again")
             response.headers[.retryAfter] = "1"
             return .refused(response)
+        case .exportsBusy:
+            server.metrics.readsRefused.increment()
+            var response = HTTPService.error(.serviceUnavailable, "\(server.limits.concurrentExports) exports are running; try again")
+            response.headers[.retryAfter] = "5"
+            return .refused(response)
         case nil:
             break
         }
@@ -94,6 +109,12 @@ enum ReadAPI {
                             detail: "first read of the day: \(request.uri.path)"))
         }
         return .admitted(token)
+    }
+
+    /// The tracking id of `/v1/items/<id>`: the rest of the path, percent-decoded.
+    static func trackingID(_ context: PeerRequestContext) -> String {
+        let raw = context.parameters.getCatchAll().joined(separator: "/")
+        return raw.removingPercentEncoding ?? raw
     }
 
     /// The query parameters by name; a parameter given twice is an error (which one would count?).
@@ -138,7 +159,7 @@ enum ReadAPI {
         let query: any ReportQuery
         let format: OutputFormat
         do throws(QueryError) {
-            let path = type == TraceQuery.self ? ["tracking_id": context.parameters.get("tracking_id") ?? ""] : [:]
+            let path = type == TraceQuery.self ? ["tracking_id": trackingID(context)] : [:]
             var values = try parameters(request, path: path)
             format = try self.format(&values, request)
             let given = QueryParameters(values, maximumSpanDays: server.limits.queryDays)
@@ -148,9 +169,12 @@ enum ReadAPI {
             return problem(error)
         }
         let store = server.store
-        let table: ReportTable
+        let body: ByteBuffer
         do {
-            table = try await NIOThreadPool.singleton.runIfActive { try query.table(store) }
+            body = try await readThreads.runIfActive {
+                ThreadPriority.setCurrentThreadNice(Limits.readerNice)
+                return ByteBuffer(string: try query.table(store).render(format))
+            }
         } catch let error as NotFound {
             return HTTPService.error(.notFound, error.description)
         } catch let error as UnknownName {
@@ -160,13 +184,13 @@ enum ReadAPI {
         server.metrics.readSeconds[type.name]?.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
         var headers = HTTPFields()
         headers[.contentType] = format.mediaType
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: table.render(format))))
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
     }
 
     /// The stored scans as CSV in the import dialect, streamed from one read transaction: a reader thread encodes
     /// 1 MiB chunks into a ``ChunkPipe`` and the response writes them as the client takes them.
     static func export(_ request: Request, _ context: PeerRequestContext, _ server: ServerContext) async throws -> Response {
-        if case .refused(let response) = admit(request, context, server) { return response }
+        if case .refused(let response) = admit(request, context, server, export: true) { return response }
         let query: ExportQuery
         do throws(QueryError) {
             var values = try parameters(request)
@@ -177,7 +201,7 @@ enum ReadAPI {
             try given.checkKnown(ExportQuery.parameters)
             query = try ExportQuery(given, zone: server.store.zone)
         } catch {
-            server.reads.finished()
+            server.reads.finished(export: true)
             return problem(error)
         }
         let started = ContinuousClock.now
@@ -186,13 +210,14 @@ enum ReadAPI {
         // The slot is given back when the reader ends: it always does, by finishing, failing, or finding the client
         // gone or stalled past the idle timeout.
         let reader = OwnedThread(name: "rastro-export") {
+            ThreadPriority.setCurrentThreadNice(Limits.readerNice)
             do {
                 _ = try store.read { reader in try query.write(reader) { try pipe.send($0) } }
                 pipe.finish(nil)
             } catch {
                 pipe.finish(error)
             }
-            reads.finished()
+            reads.finished(export: true)
         }
         var headers = HTTPFields()
         headers[.contentType] = OutputFormat.csv.mediaType

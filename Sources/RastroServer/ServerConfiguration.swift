@@ -53,6 +53,9 @@ public struct ServerLimits: Sendable, Equatable {
     public var readBurst = 40
     /// Read API requests answered at once; more are refused (503, `Retry-After`) rather than queued.
     public var concurrentReads = 16
+    /// Of those, exports: each walks every stored scan on a thread of its own, so a few at once already keep the
+    /// cores they may have busy; more would only take turns with ingest.
+    public var concurrentExports = 2
     /// The longest `from`–`to` window a read API request may give, in days (an open window covers what is stored).
     public var queryDays = 400
     /// How long the answers to committed batches are kept for resends.

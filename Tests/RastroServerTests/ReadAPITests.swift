@@ -141,6 +141,19 @@ struct ReadAPITests {
         try await fixture.harness.stop()
     }
 
+    /// A tracking id with slashes is traced whether they are sent as they are or as %2F.
+    @Test(arguments: ["DOC/2026/000017", "DOC%2F2026%2F000017"])
+    func aTrackingIDWithSlashesIsTraced(path: String) async throws {
+        let fixture = try await Fixture(scans: 10)
+        _ = try fixture.harness.server.store.ingest(StreamFixtures.batch([
+            "DOC/2026/000017,picked_up,2026-09-01T09:05:15-05:00,MSG-1,BOG-CEN,HH-1,1,,,",
+        ]))
+        let answer = try await fixture.get("/v1/items/\(path)?format=csv", token: fixture.analyst)
+        #expect(answer.status == 200, "\(answer.body)")
+        #expect(answer.body.contains("DOC/2026/000017") || answer.body.contains("picked_up"), "\(answer.body)")
+        try await fixture.harness.stop()
+    }
+
     @Test func unknownNamesAndItemsAreSaid() async throws {
         let fixture = try await Fixture(scans: 200)
         let item = try await fixture.get("/v1/items/GU-NEVER-SEEN", token: fixture.analyst)

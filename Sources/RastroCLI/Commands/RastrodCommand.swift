@@ -51,6 +51,8 @@ public struct Rastrod: AsyncParsableCommand {
     @Option(name: .long, help: "Read API requests per second per token, on average.") var readsPerSecond = ServerLimits().readsPerSecond
     @Option(name: .long, help: "Read API requests a token may make at once above its rate.") var readBurst = ServerLimits().readBurst
     @Option(name: .long, help: "Read API requests answered at once; more are refused (503).") var concurrentReads = ServerLimits().concurrentReads
+    @Option(name: .long, help: "Exports streamed at once (of --concurrent-reads); more are refused (503).")
+    var concurrentExports = ServerLimits().concurrentExports
     @Option(name: .long, help: "Longest from–to window of a read API request, in days.") var queryDays = ServerLimits().queryDays
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
     @Flag(name: .long, help: "At shutdown, print where the writer's time went, per step and per scan (profiling).")
@@ -67,7 +69,7 @@ public struct Rastrod: AsyncParsableCommand {
             ("--max-unauthenticated-per-address", maxUnauthenticatedPerAddress), ("--hello-timeout", helloTimeout),
             ("--request-timeout", requestTimeout), ("--unsent-answer-bytes", unsentAnswerBytes),
             ("--failed-auth-per-minute", failedAuthPerMinute), ("--reads-per-second", readsPerSecond), ("--read-burst", readBurst),
-            ("--concurrent-reads", concurrentReads), ("--query-days", queryDays)]
+            ("--concurrent-reads", concurrentReads), ("--concurrent-exports", concurrentExports), ("--query-days", queryDays)]
         where value <= 0 {
             throw ValidationError("\(name) must be positive")
         }
@@ -111,6 +113,7 @@ public struct Rastrod: AsyncParsableCommand {
         configuration.limits.readsPerSecond = readsPerSecond
         configuration.limits.readBurst = readBurst
         configuration.limits.concurrentReads = concurrentReads
+        configuration.limits.concurrentExports = concurrentExports
         configuration.limits.queryDays = queryDays
         let server = try RastroServer(configuration: configuration, logger: Logger(label: "rastrod"))
         try await server.run()

@@ -17,9 +17,11 @@ public final class HelperThread: Sendable {
     private let slot = Monitor(Slot())
     private let thread: OwnedThread
 
-    public init(name: String = "rastro-helper") {
+    /// A helper thread named `name`, at scheduling priority `nice` (0: the process's own).
+    public init(name: String = "rastro-helper", nice: Int32 = 0) {
         let slot = self.slot
         thread = OwnedThread(name: name) {
+            if nice > 0 { ThreadPriority.setCurrentThreadNice(nice) }
             while Self.runNextJob(slot) {}
         }
     }

@@ -63,8 +63,10 @@ public final class Environment: @unchecked Sendable {
         var stat = MDB_stat()
         mdb_env_stat(environment, &stat)
         self.pageBytes = Int(stat.ms_psize)
-        // Another process may have grown the map beyond our initial size: adopt the file's size.
+        // Another process may have grown the map beyond our initial size: adopt the size its last commit recorded,
+        // or keep ours if that is smaller (adopting alone would shrink a map opened larger than the file's record).
         mdb_env_set_mapsize(environment, 0)
+        if mapBytes < initialMapBytes { mdb_env_set_mapsize(environment, initialMapBytes) }
     }
 
     deinit {

@@ -1,3 +1,4 @@
+import RastroCore
 import RastroPrimitives
 import Synchronization
 
@@ -35,7 +36,7 @@ final class ReaderResources: Sendable {
         let taken: HelperThread? = shared.withLock { shared in
             guard !shared.helperTaken else { return nil }
             shared.helperTaken = true
-            if shared.helper == nil { shared.helper = HelperThread(name: "rastro-reader") }
+            if shared.helper == nil { shared.helper = HelperThread(name: "rastro-reader", nice: Limits.readerNice) }
             return shared.helper
         }
         defer { if taken != nil { shared.withLock { $0.helperTaken = false } } }
