@@ -22,7 +22,7 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: deps build test test-fast test-browser test-api test-deps screenshot run demo clean fresh openapi bench bench-deps bench-readers bench-micro bench-hostile fuzz fuzz-build fuzz-corpus
+.PHONY: deps build test test-fast test-browser test-api test-deps screenshot run demo clean fresh openapi bench bench-deps bench-readers bench-backup bench-micro bench-hostile fuzz fuzz-build fuzz-corpus
 
 ## deps: install the system libraries Rastro links (LMDB, zstd) with apt-get, only when missing.
 deps:
@@ -153,6 +153,12 @@ bench-hostile: deps
 ##                store, and the stream's rate beside one without readers (docs/performance.md, "Reads while streaming").
 bench-readers: build
 	python3 Benchmarks/readers/run.py
+
+## bench-backup: full, incremental, verify and restore at 10 M scans, plain and encrypted, beside a zstd of the export,
+##               and the stream's rate while backups run (docs/performance.md, "Backups").
+bench-backup: build
+	@$(call apt_install,zstd)
+	python3 Benchmarks/backup/run.py
 
 ## bench-micro: the package-benchmark suites (a nested package, so `make test` never compiles them).
 bench-micro: deps

@@ -19,6 +19,9 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from benchlib import wait_port  # noqa: E402
+
 HEADER = b"tracking_id,event,scanned_at,messenger,work_center,device,seq,reason,lat,lon\n"
 
 
@@ -31,16 +34,6 @@ def rss(pid):
                 values[key] = int(value.split()[0]) // 1024
     return values
 
-
-def wait_port(port, timeout=20):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"port {port} never opened")
 
 
 class Server:

@@ -13,9 +13,7 @@ the stream. `make bench-readers` runs it on the release build and writes the tab
 import argparse
 import http.client
 import os
-import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,22 +24,11 @@ import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "Benchmarks"))
+from benchlib import log, wait_port, write_section  # noqa: E402
 BIN = ROOT / ".build" / "release"
 
 
-def log(message):
-    print(message, file=sys.stderr, flush=True)
-
-
-def wait_port(port, timeout=60):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"port {port} never opened")
 
 
 def routes(first_day, item):
@@ -279,15 +266,7 @@ def main():
     table = "\n".join(lines)
     print(table)
     if not arguments.no_write:
-        path = ROOT / "docs" / "performance.md"
-        text = path.read_text()
-        block = f"<!-- readers:start -->\n{table}\n<!-- readers:end -->"
-        if "<!-- readers:start -->" in text:
-            text = re.sub(r"<!-- readers:start -->.*<!-- readers:end -->", lambda _: block, text, flags=re.S)
-        else:
-            text += f"\n## 10. Reads while streaming\n\n{block}\n"
-        path.write_text(text)
-        log(f"wrote {path}")
+        write_section(ROOT / "docs" / "performance.md", "readers", "## 10. Reads while streaming", table)
 
 
 if __name__ == "__main__":

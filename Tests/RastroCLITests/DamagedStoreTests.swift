@@ -8,23 +8,7 @@ import Testing
 /// report either answers or exits with an error naming the damage — none traps.
 @Suite(.serialized)
 struct DamagedStoreTests {
-    static let binary = ReadersNeverWaitTests.binary
-
-    /// Runs the built `rastro`; whether it exited (rather than died of a signal), its status, and its standard error.
-    static func run(_ arguments: [String]) throws -> (exited: Bool, status: Int32, errors: String) {
-        let directory = TemporaryDirectory()
-        let errorPath = directory.path + "/stderr"
-        FileManager.default.createFile(atPath: errorPath, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        process.standardError = FileHandle(forWritingAtPath: errorPath)
-        try process.run()
-        process.waitUntilExit()
-        let errors = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
-        return (process.terminationReason == .exit, process.terminationStatus, errors)
-    }
+    static func run(_ arguments: [String]) throws -> BuiltRastro.Outcome { try BuiltRastro.run(arguments) }
 
     @Test func verifyNamesEveryDamagedValueAndNoReportTraps() throws {
         let directory = TemporaryDirectory()

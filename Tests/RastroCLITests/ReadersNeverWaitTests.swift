@@ -8,24 +8,10 @@ import Testing
 /// report still answers (a read-write open would create its databases in a write transaction and wait for the lock).
 @Suite(.serialized)
 struct ReadersNeverWaitTests {
-    static let binary = String(#filePath).components(separatedBy: "/Tests/").first! + "/.build/debug/rastro"
-
-    /// Runs the built `rastro` with `arguments`; its exit status, or `nil` if it had not finished within `seconds` (it
-    /// is then killed). The limit only detects a hang: an answer takes milliseconds.
+    /// Runs the built `rastro` with `arguments`; its exit status, or `nil` if it had not finished within `seconds`.
     static func run(_ arguments: [String], seconds: Int = 120) throws -> Int32? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try process.run()
-        for _ in 0..<(seconds * 20) where process.isRunning { usleep(50_000) }
-        guard !process.isRunning else {
-            process.terminate()
-            process.waitUntilExit()
-            return nil
-        }
-        return process.terminationStatus
+        let outcome = try BuiltRastro.run(arguments, seconds: seconds)
+        return outcome.finished ? outcome.status : nil
     }
 
     @Test func everyReportAnswersWhileAWriterHoldsTheLock() throws {

@@ -30,3 +30,19 @@ final class Progress: @unchecked Sendable {
         if enabled && lastDraw > 0 { Console.error("\r\u{1B}[K") }
     }
 }
+
+extension Progress {
+    /// A bar for work counted in steps of a known total (backup bytes, pieces verified or restored).
+    func update(_ label: String, done: Int, total: Int, unit: String) {
+        guard enabled, total > 0 else { return }
+        let now = monotonicSeconds()
+        guard now - lastDraw >= 0.2 || done == total else { return }
+        lastDraw = now
+        let fraction = min(1, Double(done) / Double(total))
+        let width = 24
+        let filled = Int(fraction * Double(width))
+        Console.error(
+            "\r\(label) [" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+                + "] \(Int(fraction * 100))% (\(done) of \(total) \(unit))\u{1B}[K")
+    }
+}

@@ -228,8 +228,7 @@ extension Store {
                     result.records += 1
                     entry = try cursor.next()
                 }
-                let digits = Array("0123456789abcdef")
-                result.head = String(previous.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
+                result.head = Hex.string(previous)
                 return result
             }
         }

@@ -1,0 +1,34 @@
+"""What the benchmark scripts share: waiting for a port, and writing a measured section into a document."""
+import re
+import socket
+import sys
+import time
+from pathlib import Path
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def wait_port(port, timeout=60):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"port {port} never opened")
+
+
+def write_section(path: Path, marker: str, heading: str, table: str):
+    """Replaces what lies between `<!-- marker:start -->` and `<!-- marker:end -->` in `path` with `table`, or
+    appends the section under `heading` when the document has no such markers yet."""
+    text = path.read_text()
+    block = f"<!-- {marker}:start -->\n{table}\n<!-- {marker}:end -->"
+    if f"<!-- {marker}:start -->" in text:
+        text = re.sub(rf"<!-- {marker}:start -->.*<!-- {marker}:end -->", lambda _: block, text, flags=re.S)
+    else:
+        text += f"\n{heading}\n\n{block}\n"
+    path.write_text(text)
+    log(f"wrote {path}")
