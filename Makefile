@@ -41,17 +41,18 @@ test: deps test-deps
 	$(MAKE) test-browser
 	$(MAKE) test-api
 
-## test-deps: Debian's chromium and chromium-driver, and selenium and schemathesis from PyPI (pinned, in a venv of
-##            Debian's python3: another interpreter first on PATH, such as a pyenv 3.11.7, fails inside hypothesis's
-##            ast.parse with "AST constructor recursion depth mismatch").
+## test-deps: Debian's chromium and chromium-driver, and selenium and schemathesis from PyPI, pinned, in a venv of
+##            Debian's python3. hypothesis is pinned below the versions that parse a lambda's whole source file to
+##            describe it: on Python 3.11 that trips CPython's "AST constructor recursion depth mismatch" now and then.
 TEST_DIR     := .build-browser
 TEST_PYTHON  := $(TEST_DIR)/venv/bin/python
 TEST_APT     := chromium chromium-driver python3 python3-venv
-TEST_PYPI    := selenium==4.51.0 schemathesis==4.32.5
+TEST_PYPI    := selenium==4.51.0 schemathesis==4.32.5 hypothesis==6.130.12
 test-deps:
 	@$(call apt_install,$(TEST_APT))
 	@test -x $(TEST_PYTHON) || /usr/bin/python3 -m venv $(TEST_DIR)/venv
-	@$(TEST_PYTHON) -m pip show -q selenium schemathesis >/dev/null 2>&1 || $(TEST_PYTHON) -m pip install -q $(TEST_PYPI)
+	@test "$$(cat $(TEST_DIR)/venv/pinned 2>/dev/null)" = "$(TEST_PYPI)" \
+	  || { $(TEST_PYTHON) -m pip install -q $(TEST_PYPI) && echo "$(TEST_PYPI)" > $(TEST_DIR)/venv/pinned; }
 
 ## test-browser: the dashboard and a `rastro report --html` file in headless Chromium (Tests/browser); the screenshot
 ##               goes to $(TEST_DIR)/dashboard.png (`make screenshot` puts it in docs/img for the README).

@@ -75,6 +75,29 @@ enum DashboardScript {
     return svg;
   }
 
+  // Two figures per row: `first` as the bar, `second` as a thinner bar under it (failed attempts and returns).
+  function pairChart(name, rows, label, first, second) {
+    const height = 30, width = 640, left = 150, right = 70;
+    const max = Math.max(1, ...rows.map((row) => Math.max(number(row[first]), number(row[second]))));
+    const svg = el("svg:svg", { viewBox: `0 0 ${width} ${Math.max(1, rows.length) * height + 24}`, role: "img", "data-chart": name });
+    rows.forEach((row, index) => {
+      const y = index * height + 2;
+      svg.append(el("svg:text", { x: left - 6, y: y + 15, "text-anchor": "end", class: "label" }, String(row[label] ?? "—")));
+      [[first, "bar", 3, 14], [second, "bar-second", 18, 8]].forEach(([column, kind, offset, thickness]) => {
+        const length = (width - left - right) * number(row[column]) / max;
+        const bar = el("svg:rect", { x: left, y: y + offset, width: Math.max(0.5, length), height: thickness, class: kind, "data-value": row[column] });
+        bar.appendChild(el("svg:title", {}, `${row[label] ?? "—"}: ${format(row[column])} ${column.replace(/_/g, " ")}`));
+        svg.append(bar, el("svg:text", { x: left + length + 6, y: y + offset + thickness - 2, class: "value" }, format(row[column])));
+      });
+    });
+    const legendY = rows.length * height + 16;
+    [[first, "bar"], [second, "bar-second"]].forEach(([column, kind], i) => {
+      svg.append(el("svg:rect", { x: 10 + i * 140, y: legendY - 9, width: 10, height: 10, class: kind }));
+      svg.append(el("svg:text", { x: 24 + i * 140, y: legendY, class: "legend" }, column.replace(/_/g, " ")));
+    });
+    return svg;
+  }
+
   function lineChart(name, points) {
     const width = 640, height = 200, pad = 36;
     const svg = el("svg:svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "data-chart": name });
@@ -178,7 +201,8 @@ enum DashboardScript {
     const inHours = answers.durations.map((row) => ({ work_center: row.work_center, tasks: row.count,
       p50_h: hours(row.p50_s), p90_h: hours(row.p90_s), p99_h: hours(row.p99_s), max_h: hours(row.max_s) }));
     document.getElementById("durations").append(table("durations", inHours, ["work_center", "tasks", "p50_h", "p90_h", "p99_h", "max_h"]));
-    panel("returns", "Failed attempts by reason", barChart("returns", answers.returns.slice().sort((a, b) => number(b.failed_attempts) - number(a.failed_attempts)), "reason", "failed_attempts", "failed attempts"));
+    panel("returns", "Failed attempts and returns by reason",
+      pairChart("returns", answers.returns.slice().sort((a, b) => number(b.failed_attempts) - number(a.failed_attempts)), "reason", "failed_attempts", "returned"));
     const overdue = answers.overdue.map((row) => Object.assign({}, row, { since: shortTime(row.scanned_at) }));
     panel("overdue", "Out for delivery for more than 24 h", table("overdue", overdue, ["tracking_id", "since", "messenger", "work_center", "age_hours"]),
       `${answers.overdue.length} items.`);

@@ -22,6 +22,7 @@ enum DashboardStyle {
         svg { width: 100%; height: auto; display: block; }
         svg .label, svg .value, svg .legend { font-size: 11px; fill: var(--muted); }
         svg .bar { fill: var(--accent); }
+        svg .bar-second { fill: #8a5cb8; }
         svg .line { fill: none; stroke: var(--accent); stroke-width: 2; }
         svg .point { fill: var(--accent); }
         svg .axis { stroke: var(--line); }

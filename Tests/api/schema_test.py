@@ -27,7 +27,8 @@ def free_port():
 
 
 def main():
-    binaries, schemathesis = sys.argv[1], sys.argv[2]
+    # Absolute: schemathesis runs in the run's own directory.
+    binaries, schemathesis = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     rastro, rastrod = os.path.join(binaries, "rastro"), os.path.join(binaries, "rastrod")
     work = tempfile.mkdtemp(prefix="rastro-schema-")
     # The demo data: the document's example item (GU0001000161) is one of its items.

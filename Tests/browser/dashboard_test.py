@@ -88,7 +88,9 @@ def check_charts(driver, answers, label):
     check(sum(values(driver, "svg[data-chart=states] rect[data-value]")) == sum(row["count"] for row in answers["states"]),
           f"{label}: state segments do not add up to the API's counts")
     check(count(driver, "svg[data-chart=durations] rect.bar") == len(answers["durations"]), f"{label}: duration bars != rows")
-    check(count(driver, "svg[data-chart=returns] rect.bar") == len(answers["returns"]), f"{label}: returns bars != rows")
+    check(count(driver, "svg[data-chart=returns] rect.bar[data-value]") == len(answers["returns"]), f"{label}: failed-attempt bars != rows")
+    check(sum(values(driver, "svg[data-chart=returns] rect.bar-second[data-value]")) == sum(row["returned"] for row in answers["returns"]),
+          f"{label}: return bars do not add up to the API's returns")
     check(count(driver, "table[data-table=overdue] tbody tr") == len(answers["overdue"]), f"{label}: overdue rows != API rows")
 
 
