@@ -75,6 +75,10 @@ public final class RastroServer: Sendable {
             .init(service: binary), .init(service: csv), .init(service: http),
         ]
         if let tls { services.append(.init(service: TLSReloadService(tls: tls, logger: logger))) }
+        if let schedule = configuration.backup {
+            let key = try schedule.keyFile.map { try BackupKey(file: $0) }
+            services.append(.init(service: BackupService(schedule: schedule, key: key, context: context)))
+        }
         self.tls = tls
         group = ServiceGroup(
             configuration: .init(

@@ -82,6 +82,8 @@ public struct ServerConfiguration: Sendable {
     public var limits = ServerLimits()
     /// TLS on all three ports; `nil` serves plain TCP (loopback and `make run`).
     public var tls: TLSFiles? = nil
+    /// Backups taken by the server on a schedule (`--backup-dir`), or none.
+    public var backup: BackupSchedule? = nil
 
     public init(dataDirectory: String) {
         self.dataDirectory = dataDirectory

@@ -32,6 +32,11 @@ public final class ServerMetrics: @unchecked Sendable {
     let readSeconds: [String: Metrics.Timer]
     /// Read API requests refused by the per-token rate or the bound on requests at once.
     let readsRefused: Metrics.Counter
+    /// Scheduled backups: how they ended, and the last successful one's time, duration and bytes written.
+    let backups: [String: Metrics.Counter]
+    let backupLastSuccess: Metrics.Gauge
+    let backupLastSeconds: Metrics.Gauge
+    let backupLastBytes: Metrics.Gauge
 
     public init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -65,6 +70,12 @@ public final class ServerMetrics: @unchecked Sendable {
         self.reads = reads
         self.readSeconds = readSeconds
         readsRefused = Metrics.Counter(label: "rastro_reads_refused_total", factory: factory)
+        backups = Dictionary(uniqueKeysWithValues: ["ok", "failed"].map {
+            ($0, Metrics.Counter(label: "rastro_backups_total", dimensions: [("result", $0)], factory: factory))
+        })
+        backupLastSuccess = Metrics.Gauge(label: "rastro_backup_last_success_timestamp_seconds", factory: factory)
+        backupLastSeconds = Metrics.Gauge(label: "rastro_backup_last_duration_seconds", factory: factory)
+        backupLastBytes = Metrics.Gauge(label: "rastro_backup_last_bytes_written", factory: factory)
     }
 
     /// The read API's routes, as metric labels.

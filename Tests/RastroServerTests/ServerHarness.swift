@@ -21,7 +21,10 @@ final class ServerHarness: @unchecked Sendable {
     /// The data directory: `dataDirectory`, or a new temporary one.
     let dataPath: String
 
-    init(limits: ServerLimits = ServerLimits(), reasons: Bool = false, tls: TLSFiles? = nil, dataDirectory: String? = nil) async throws {
+    init(
+        limits: ServerLimits = ServerLimits(), reasons: Bool = false, tls: TLSFiles? = nil, dataDirectory: String? = nil,
+        backup: BackupSchedule? = nil
+    ) async throws {
         dataPath = dataDirectory ?? directory.path
         if reasons {
             _ = try Store(directory: dataPath)
@@ -33,6 +36,7 @@ final class ServerHarness: @unchecked Sendable {
         configuration.httpPort = 0
         configuration.limits = limits
         configuration.tls = tls
+        configuration.backup = backup
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let server = try RastroServer(configuration: configuration, logger: logger)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import RastroQueries
 import RastroServer
 
 /// `rastrod`: the ingest server.
@@ -48,6 +49,13 @@ public struct Rastrod: AsyncParsableCommand {
     @Option(name: .long, help: "PEM private key of --tls-cert.") var tlsKey: String?
     @Option(name: .long, help: "PEM CA certificates that sign client certificates: every client must present one.")
     var tlsClientCa: String?
+    @Option(name: .long, help: ArgumentHelp("Take backups into chains in DIR: one on start, then every --backup-every.", valueName: "DIR"))
+    var backupDir: String?
+    @Option(name: .long, help: ArgumentHelp("Encrypt the scheduled backups with this key (rastro backup keygen).", valueName: "KEYFILE"))
+    var backupKey: String?
+    @Option(name: .long, help: "Time between scheduled backups (90m, 1h, 1d).") var backupEvery = "1h"
+    @Option(name: .long, help: "Scheduled backups kept at least; older chains are removed whole.") var backupKeep = 48
+    @Option(name: .long, help: "Backups per chain: each chain starts with a full backup.") var backupFullEvery = 24
     @Option(name: .long, help: "Read API requests per second per token, on average.") var readsPerSecond = ServerLimits().readsPerSecond
     @Option(name: .long, help: "Read API requests a token may make at once above its rate.") var readBurst = ServerLimits().readBurst
     @Option(name: .long, help: "Read API requests answered at once; more are refused (503).") var concurrentReads = ServerLimits().concurrentReads
@@ -76,6 +84,11 @@ public struct Rastrod: AsyncParsableCommand {
         guard commitWindow >= 0 else { throw ValidationError("--commit-window must not be negative") }
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         guard tlsClientCa == nil || tlsCert != nil else { throw ValidationError("--tls-client-ca needs --tls-cert and --tls-key") }
+        guard backupKey == nil || backupDir != nil else { throw ValidationError("--backup-key needs --backup-dir") }
+        let every: Int64
+        do { every = try parseDuration(backupEvery) } catch { throw ValidationError("--backup-every: \(error)") }
+        guard every >= 1_000 else { throw ValidationError("--backup-every: at least 1s") }
+        guard backupKeep >= 1, backupFullEvery >= 1 else { throw ValidationError("--backup-keep and --backup-full-every must be positive") }
     }
 
     public func run() async throws {
@@ -103,6 +116,13 @@ public struct Rastrod: AsyncParsableCommand {
         configuration.limits.replayHours = replayHours
         if let tlsCert, let tlsKey {
             configuration.tls = TLSFiles(certificate: tlsCert, key: tlsKey, clientCA: tlsClientCa)
+        }
+        if let backupDir {
+            var schedule = BackupSchedule(directory: backupDir, keyFile: backupKey)
+            schedule.everySeconds = Int((try? parseDuration(backupEvery)) ?? 3_600_000) / 1_000
+            schedule.keep = backupKeep
+            schedule.fullEvery = backupFullEvery
+            configuration.backup = schedule
         }
         configuration.limits.connectionsPerAddress = maxConnectionsPerAddress
         configuration.limits.unauthenticatedPerAddress = maxUnauthenticatedPerAddress

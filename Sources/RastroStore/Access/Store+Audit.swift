@@ -12,6 +12,8 @@ public struct AuditRecord: Sendable, Equatable {
         case refused = 5
         /// A token's first read (HTTP API, dashboard) of a day: reads are counted in metrics, not audited one by one.
         case read = 6
+        /// A backup rastrod took on its schedule, or one that failed.
+        case backup = 7
 
         public var name: String {
             switch self {
@@ -21,6 +23,7 @@ public struct AuditRecord: Sendable, Equatable {
             case .importRun: "import"
             case .refused: "refused"
             case .read: "read"
+            case .backup: "backup"
             }
         }
     }
