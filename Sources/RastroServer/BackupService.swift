@@ -90,7 +90,9 @@ struct BackupService: Service {
     static func backUp(store: Store, schedule: BackupSchedule, key: BackupKey?, now: Int64) throws
         -> (chain: String, summary: BackupSummary, pruned: [String])
     {
-        try FileManager.default.createDirectory(atPath: schedule.directory, withIntermediateDirectories: true)
+        // Owner-only, as the data directory is: the chains hold everything the store does.
+        try FileManager.default.createDirectory(
+            atPath: schedule.directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         var chains = chains(in: schedule.directory)
         if chains.isEmpty || backups(in: schedule.directory + "/" + chains.last!) >= max(1, schedule.fullEvery) {
             let next = (chains.last.flatMap { Int($0.dropFirst(6)) } ?? 0) + 1

@@ -31,6 +31,8 @@ struct ScheduledBackupTests {
         }
         #expect(!chains.contains("chain-000001"), "chains: \(chains)")
         #expect(chains.first.map { $0 >= "chain-000002" } == true)
+        let attributes = try FileManager.default.attributesOfItem(atPath: schedule.directory)
+        #expect((attributes[.posixPermissions] as? Int) == 0o700)
 
         // The newest backup restores to the scans its manifest counts, and verifies.
         let newest = try BackupRepository(path: schedule.directory + "/" + chains.last!, key: nil, create: false)
