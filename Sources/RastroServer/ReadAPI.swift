@@ -16,8 +16,8 @@ import RastroStore
 ///
 /// Each route hands its query parameters, by name, to the same ``ReportQuery`` the CLI command uses and renders the
 /// table the same way, so its CSV is byte-identical to `rastro <report> --format csv` and its JSON to `--format json`.
-/// Reports run on NIO's thread pool inside one LMDB read transaction each: they never wait for the writer, nor it for
-/// them.
+/// Reports run on ``readThreads`` inside one LMDB read transaction each: they never wait for the writer, nor it for
+/// them, and at their priority they take only the cores ingest leaves.
 enum ReadAPI {
     /// The threads reports run and render on, one per core, at ``Limits/readerNice``: a report yields the cores to
     /// ingest instead of sharing them equally with it. Started once for the process, like NIO's own pool.
