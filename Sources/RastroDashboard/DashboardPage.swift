@@ -18,8 +18,16 @@ public enum DashboardPage {
         ("Cache-Control", "no-store"),
     ]
 
-    /// The paths the server answers with the page and its assets.
-    public static let assetPaths = ["/", "/dashboard.js", "/dashboard.css", "/favicon.svg"]
+    /// What the server answers the page and its assets with: path, media type, body.
+    public static var assets: [(path: String, type: String, body: String)] {
+        [
+            ("/", "text/html; charset=utf-8", html), ("/dashboard.js", "text/javascript; charset=utf-8", script),
+            ("/dashboard.css", "text/css; charset=utf-8", styleSheet), ("/favicon.svg", "image/svg+xml", icon),
+        ]
+    }
+
+    /// The paths of ``assets``.
+    public static var assetPaths: [String] { assets.map(\.path) }
 
     public static var script: String { DashboardScript.source }
     /// The tab's icon: a pin on a route, in the page's accent colour (a page without one makes the browser ask for

@@ -40,10 +40,7 @@ enum ReadAPI {
             try await export(request, context, server)
         }
         // The dashboard: a page, its script and its style sheet, compiled into the binary.
-        for (path, type, body) in [
-            ("/", "text/html; charset=utf-8", DashboardPage.html), ("dashboard.js", "text/javascript; charset=utf-8", DashboardPage.script),
-            ("dashboard.css", "text/css; charset=utf-8", DashboardPage.styleSheet), ("favicon.svg", "image/svg+xml", DashboardPage.icon),
-        ] {
+        for (path, type, body) in DashboardPage.assets {
             let bytes = ByteBuffer(string: body)
             router.get(RouterPath(path)) { _, _ -> Response in
                 var headers = HTTPFields()

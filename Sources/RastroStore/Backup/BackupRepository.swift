@@ -122,13 +122,12 @@ public final class BackupRepository: Sendable {
         guard let data = FileManager.default.contents(atPath: location) else {
             throw BackupError("piece \(id) is missing (\(location))")
         }
-        let file = [UInt8](data)
-        guard file.count >= BackupFiles.pieceMagic.count + 4, Array(file.prefix(BackupFiles.pieceMagic.count)) == BackupFiles.pieceMagic else {
+        guard let sealed = BackupFiles.contents(of: [UInt8](data), magic: BackupFiles.pieceMagic) else {
             throw BackupError("piece \(id) is damaged: it does not start as a piece does (truncated or overwritten)")
         }
         let body: [UInt8]
         do {
-            body = try open(Array(file.dropFirst(BackupFiles.pieceMagic.count)), context: "piece " + id)
+            body = try open(sealed, context: "piece " + id)
         } catch {
             throw BackupError("piece \(id) is damaged: \(error)")
         }
@@ -192,12 +191,12 @@ public final class BackupRepository: Sendable {
             throw BackupError("backup \(sequence) is missing (\(manifestPath(sequence)))")
         }
         let file = [UInt8](data)
-        guard file.count > BackupFiles.manifestMagic.count, Array(file.prefix(BackupFiles.manifestMagic.count)) == BackupFiles.manifestMagic else {
+        guard let sealed = BackupFiles.contents(of: file, magic: BackupFiles.manifestMagic) else {
             throw BackupError("backup \(sequence) is damaged: its manifest does not start as a manifest does")
         }
         let body: [UInt8]
         do {
-            body = try open(Array(file.dropFirst(BackupFiles.manifestMagic.count)), context: "manifest " + name)
+            body = try open(sealed, context: "manifest " + name)
         } catch {
             throw BackupError("backup \(sequence) is damaged or is another backup's manifest renamed: \(error)")
         }
@@ -215,7 +214,10 @@ public final class BackupRepository: Sendable {
 
     /// Every manifest from the first to `last` (default: the newest), with the chain checked: numbers without a gap
     /// from 1, each naming the SHA-256 of the one before.
-    public func chain(upTo last: Int? = nil) throws -> [BackupManifest] {
+    public func chain(upTo last: Int? = nil) throws -> [BackupManifest] { try checkedChain(upTo: last).manifests }
+
+    /// ``chain(upTo:)`` and the hex SHA-256 of its last manifest's file (what the next backup names as previous).
+    func checkedChain(upTo last: Int? = nil) throws -> (manifests: [BackupManifest], head: String) {
         let sequences = try manifestSequences()
         guard let newest = sequences.last else { throw BackupError("\(path) holds no backup yet") }
         let end = last ?? newest
@@ -237,7 +239,7 @@ public final class BackupRepository: Sendable {
             previousHash = Hex.string(SHA256.hash(data: file))
             manifests.append(manifest)
         }
-        return manifests
+        return (manifests, previousHash!)
     }
 
     // MARK: Sealing
@@ -318,6 +320,12 @@ public struct BackupError: Error, Sendable, CustomStringConvertible {
 enum BackupFiles {
     static let pieceMagic: [UInt8] = Array("RSTP\u{1}".utf8)
     static let manifestMagic: [UInt8] = Array("RSTM\u{1}".utf8)
+
+    /// What follows `magic` in `file`, or `nil` when the file does not start with it or holds nothing after it.
+    static func contents(of file: [UInt8], magic: [UInt8]) -> [UInt8]? {
+        guard file.count > magic.count, file.starts(with: magic) else { return nil }
+        return Array(file.dropFirst(magic.count))
+    }
 
     /// A path's directory ("." for a bare name) and last component, trailing slashes aside.
     static func split(_ path: String) -> (parent: String, name: String) {

@@ -153,24 +153,29 @@ extension BackupRepository {
         for database in manifest.databases { handles.append(try environment.database(database.name, create: true)) }
         let zstd = Zstd()
         var counts = Array(repeating: 0, count: handles.count)
-        var batch: [[UInt8]] = []
+        var batch: [(id: String, records: [UInt8])] = []
         var batchBytes = 0
         func commit() throws {
             guard !batch.isEmpty else { return }
-            try environment.write { transaction in
-                for records in batch {
-                    try Self.forEachRecord(in: records, piece: "", databases: handles.count) { database, key, value in
+            // Counted inside the transaction and added once it commits: a write redone after the map grows counts
+            // its records again from zero.
+            let committed = try environment.write { transaction in
+                var written = Array(repeating: 0, count: handles.count)
+                for (id, records) in batch {
+                    try Self.forEachRecord(in: records, piece: id, databases: handles.count) { database, key, value in
                         try transaction.put(handles[database], key, value, append: true)
+                        written[database] += 1
                     }
                 }
+                return written
             }
+            for index in counts.indices { counts[index] += committed[index] }
             batch.removeAll()
             batchBytes = 0
         }
         for (index, id) in manifest.pieces.enumerated() {
             let records = try readPiece(id, zstd: zstd)
-            try Self.forEachRecord(in: records, piece: id, databases: handles.count) { database, _, _ in counts[database] += 1 }
-            batch.append(records)
+            batch.append((id, records))
             batchBytes += records.count
             if batchBytes >= 64 << 20 { try commit() }
             progress?(index + 1, manifest.pieces.count)

@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Crypto
 import Foundation
 import RastroCore
 import RastroPrimitives
@@ -53,10 +52,8 @@ extension Store {
         progress: ((Int, Int) -> Void)? = nil
     ) throws -> BackupSummary {
         let started = SystemClock.monotonicSeconds
-        let sequences = try repository.manifestSequences()
         // The chain is checked before it is extended: a backup never follows a damaged one.
-        let previous = sequences.isEmpty ? nil : try repository.chain()
-        let previousFile = try sequences.last.map { try repository.readManifest($0).file }
+        let previous = try repository.manifestSequences().isEmpty ? nil : try repository.checkedChain()
         let zstd = Zstd(level: 3)
         let databases = self.databases
         let totalBytes = fileBytes()
@@ -68,8 +65,8 @@ extension Store {
                 return try reader.uint32BigEndian()
             } ?? Store.schemaVersion
             var manifest = BackupManifest(
-                format: BackupRepository.format, sequence: (sequences.last ?? 0) + 1,
-                previous: previousFile.map { Hex.string(SHA256Digest.of($0)) }, createdAt: now, schema: schema,
+                format: BackupRepository.format, sequence: (previous?.manifests.count ?? 0) + 1,
+                previous: previous?.head, createdAt: now, schema: schema,
                 timeZone: zoneName, scans: counters.accepted, full: previous == nil, pieces: [], databases: [], recordBytes: 0,
                 newPieces: 0, newBytes: 0, totalBytes: 0)
             let piece = ByteWriter(reservingCapacity: chunking.maximumBytes + (64 << 10))
@@ -122,10 +119,6 @@ extension Store {
         _ = try repository.writeManifest(manifest)
         return BackupSummary(manifest: manifest, seconds: SystemClock.monotonicSeconds - started)
     }
-}
-
-extension SHA256Digest {
-    static func of(_ bytes: [UInt8]) -> SHA256Digest { SHA256.hash(data: bytes) }
 }
 
 extension BackupRepository {
