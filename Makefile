@@ -105,7 +105,7 @@ openapi:
 
 ## test-fast: the suite without the slow end-to-end runs (tagged `endToEnd`: the crash-recovery loop and the chaos
 ##            proxy), for the edit-test loop. `make test` runs everything.
-SLOW_TESTS := CrashRecoveryTests|severalConnectionsThroughDroppedConnections
+SLOW_TESTS := CrashRecoveryTests|InboxCrashTests|severalConnectionsThroughDroppedConnections
 test-fast: deps
 	$(SWIFT) build
 	$(SWIFT) test --skip '$(SLOW_TESTS)'

@@ -80,7 +80,7 @@ let package = Package(
             name: "RastroServer",
             dependencies: [
                 "RastroPrimitives", "RastroCore", "RastroCSV", "RastroStore", "RastroProtocol", "RastroAccess", "RastroQueries",
-                "RastroDashboard",
+                "RastroDashboard", "RastroImport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

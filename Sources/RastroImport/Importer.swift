@@ -30,10 +30,15 @@ public struct Importer: Sendable {
     public let rejectsPerBatch: Int
     /// Called on the calling thread after each commit: rows read so far, bytes read and the file's size when known.
     public let progress: @Sendable (_ rows: Int, _ bytesRead: Int, _ size: Int?) -> Void
+    /// The receive time every scan of the file gets, or `nil` for the wall clock when its batch is parsed. A file
+    /// read again after a crash (the watched inbox) must be cut into the same batches, and the validator's clock
+    /// check depends on the receive time.
+    public let receivedAt: Int64?
 
     public init(
         store: Store, validator: ScanValidator, batchSize: Int = Limits.default.scansPerCommit,
         parserNice: Int32 = Importer.defaultParserNice, rejectsPerBatch: Int = Importer.defaultRejectsPerBatch,
+        receivedAt: Int64? = nil,
         progress: @escaping @Sendable (_ rows: Int, _ bytesRead: Int, _ size: Int?) -> Void = { _, _, _ in }
     ) {
         precondition(batchSize > 0, "a commit holds at least one scan")
@@ -45,6 +50,7 @@ public struct Importer: Sendable {
         precondition(rejectsPerBatch > 0, "a batch holds at least one rejected row")
         self.rejectsPerBatch = rejectsPerBatch
         self.progress = progress
+        self.receivedAt = receivedAt
     }
 
     /// The parser runs below the writer's priority: on two cores, the writer's thread sets the pace, and at equal
@@ -69,6 +75,21 @@ public struct Importer: Sendable {
         public var csvRejected = 0
         /// Header columns the dialect does not know, ignored.
         public var unknownColumns: [String] = []
+        /// Batches the file was cut into (each passed to the commit, empty ones included when a commit is given).
+        public var batches = 0
+        /// Bytes of the file read.
+        public var bytes = 0
+
+        /// Every row of the file but its header: stored, refused by the store or rejected by the parser.
+        public var rows: Int { report.accepted + report.duplicates + report.conflicts + report.rejected + csvRejected }
+    }
+
+    /// One batch of a file on its way to the store: its number in the file (from 0), its scans, and how many rows the
+    /// parser rejected while cutting it.
+    public struct Chunk {
+        public var number: Int
+        public var batch: ScanBatch
+        public var parserRejects: Int
     }
 
     private struct Parsed: Sendable {
@@ -87,6 +108,17 @@ public struct Importer: Sendable {
     /// Imports `file` (`-` for standard input). `rejected` receives, after each commit, the rows refused in it as
     /// `[file, line, field, reason, record]`.
     public func importFile(_ file: String, rejected: ([[String]]) -> Void) throws -> Result {
+        let store = self.store
+        return try importFile(file, name: file, commit: { try store.ingest($0.batch) }, rejected: rejected)
+    }
+
+    /// Imports `file`, storing each batch (empty ones too, for the rows the parser rejected) through `commit`: a front
+    /// end with a writer of its own (rastrod's group commits) records every batch of the file. `name` is the file's
+    /// name in the rejected rows and in errors.
+    public func importFile(
+        _ file: String, name: String, commit: (Chunk) throws -> IngestReport, rejected: ([[String]]) -> Void
+    ) throws -> Result {
+        let fixedReceivedAt = receivedAt
         let queue = BoundedQueue<Outcome>(capacity: 2)
         let validator = self.validator
         let batchSize = self.batchSize
@@ -102,7 +134,8 @@ public struct Importer: Sendable {
                     var batch = ScanBatch(reservingScans: scans)
                     var rejects: [CSVRejection] = []
                     let more = try source.next(
-                        maximumScans: scans, maximumRejects: rejectsPerBatch, receivedAt: SystemClock.wallMilliseconds, into: &batch,
+                        maximumScans: scans, maximumRejects: rejectsPerBatch, receivedAt: fixedReceivedAt ?? SystemClock.wallMilliseconds,
+                        into: &batch,
                         rejects: &rejects)
                     if batch.isEmpty && rejects.isEmpty && !more { break }
                     guard queue.push(.parsed(Parsed(batch: batch, rejects: rejects, bytesRead: source.bytesRead, size: source.size)))
@@ -111,7 +144,7 @@ public struct Importer: Sendable {
                 }
                 queue.push(.finished(unknownColumns: source.reader.header?.unknownColumns ?? []))
             } catch {
-                queue.push(.failed("\(file): \(error)"))
+                queue.push(.failed("\(name): \(error)"))
             }
         }
         defer {
@@ -128,17 +161,21 @@ public struct Importer: Sendable {
                 return result
             case .parsed(let parsed):
                 result.csvRejected += parsed.rejects.count
-                var rows = parsed.rejects.map { [file, String($0.line), $0.field, $0.reason, $0.record] }
-                if !parsed.batch.isEmpty {
-                    let report = try store.ingest(parsed.batch)
-                    result.report.add(report)
-                    for problem in report.problems {
-                        let scan = parsed.batch.scans[problem.index]
-                        rows.append([
-                            file, String(scan.source), problem.field?.name ?? "row", "\(problem.kind.rawValue): \(problem.message)",
-                            canonicalRow(parsed.batch, scan),
-                        ])
+                result.bytes = parsed.bytesRead
+                var rows = parsed.rejects.map { [name, String($0.line), $0.field, $0.reason, $0.record] }
+                let chunk = Chunk(number: result.batches, batch: parsed.batch, parserRejects: parsed.rejects.count)
+                result.batches += 1
+                let report = try commit(chunk)
+                result.report.add(report)
+                for problem in report.problems {
+                    guard problem.index < parsed.batch.count else {
+                        throw ImportError(message: "\(name): batch \(chunk.number) was answered for scan \(problem.index) of \(parsed.batch.count)")
                     }
+                    let scan = parsed.batch.scans[problem.index]
+                    rows.append([
+                        name, String(scan.source), problem.field?.name ?? "row", "\(problem.kind.rawValue): \(problem.message)",
+                        canonicalRow(parsed.batch, scan),
+                    ])
                 }
                 rejected(rows)
                 progress(

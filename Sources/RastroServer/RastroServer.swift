@@ -79,6 +79,10 @@ public final class RastroServer: Sendable {
             let key = try schedule.keyFile.map { try BackupKey(file: $0) }
             services.append(.init(service: BackupService(schedule: schedule, key: key, context: context)))
         }
+        // Last, so shut down first: the file in hand stops between batches while the writer still commits.
+        if let inbox = configuration.inbox {
+            services.append(.init(service: try InboxService(settings: inbox, context: context)))
+        }
         self.tls = tls
         group = ServiceGroup(
             configuration: .init(

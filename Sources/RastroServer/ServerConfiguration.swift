@@ -65,6 +65,10 @@ public struct ServerLimits: Sendable, Equatable {
     /// database more often buys nothing a person revoking a token would notice.
     public var revocationCheckMilliseconds = 1_000
 
+    /// Scans per batch of an inbox file. A batch of a whole commit never waits for company, so a file loads at nearly
+    /// `rastro import`'s pace; live batches queued meanwhile go into the next commit, ahead of the file's next batch.
+    public var inboxBatchScans = 250_000
+
     /// How long a connection being closed with an error keeps trying to deliver it to a client that is not reading.
     static let closeGrace = TimeAmount.seconds(5)
 
@@ -84,6 +88,8 @@ public struct ServerConfiguration: Sendable {
     public var tls: TLSFiles? = nil
     /// Backups taken by the server on a schedule (`--backup-dir`), or none.
     public var backup: BackupSchedule? = nil
+    /// The watched folder of CSV files (`--inbox`), or none.
+    public var inbox: InboxSettings? = nil
 
     public init(dataDirectory: String) {
         self.dataDirectory = dataDirectory

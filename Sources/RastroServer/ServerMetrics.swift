@@ -37,6 +37,9 @@ public final class ServerMetrics: @unchecked Sendable {
     let backupLastSuccess: Metrics.Gauge
     let backupLastSeconds: Metrics.Gauge
     let backupLastBytes: Metrics.Gauge
+    /// Inbox files finished (`done`) or moved to `failed/`, and files waiting in the inbox at its latest look.
+    let inboxFiles: [String: Metrics.Counter]
+    let inboxWaiting: Metrics.Gauge
 
     public init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -76,6 +79,10 @@ public final class ServerMetrics: @unchecked Sendable {
         backupLastSuccess = Metrics.Gauge(label: "rastro_backup_last_success_timestamp_seconds", factory: factory)
         backupLastSeconds = Metrics.Gauge(label: "rastro_backup_last_duration_seconds", factory: factory)
         backupLastBytes = Metrics.Gauge(label: "rastro_backup_last_bytes_written", factory: factory)
+        inboxFiles = Dictionary(uniqueKeysWithValues: ["done", "failed"].map {
+            ($0, Metrics.Counter(label: "rastro_inbox_files_total", dimensions: [("result", $0)], factory: factory))
+        })
+        inboxWaiting = Metrics.Gauge(label: "rastro_inbox_files_waiting", factory: factory)
     }
 
     /// The read API's routes, as metric labels.

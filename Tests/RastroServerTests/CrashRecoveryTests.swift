@@ -27,13 +27,13 @@ struct CrashRecoveryTests {
         return port
     }
 
-    static func launch(data: String, ports: [Int]) throws -> Process {
+    static func launch(data: String, ports: [Int], extra: [String] = []) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = [
             "--data", data, "--binary-port", "\(ports[0])", "--csv-port", "\(ports[1])", "--http-port", "\(ports[2])",
             "--log-level", "warning",
-        ]
+        ] + extra
         try process.run()
         return process
     }

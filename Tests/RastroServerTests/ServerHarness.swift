@@ -23,7 +23,7 @@ final class ServerHarness: @unchecked Sendable {
 
     init(
         limits: ServerLimits = ServerLimits(), reasons: Bool = false, tls: TLSFiles? = nil, dataDirectory: String? = nil,
-        backup: BackupSchedule? = nil
+        backup: BackupSchedule? = nil, inbox: InboxSettings? = nil
     ) async throws {
         dataPath = dataDirectory ?? directory.path
         if reasons {
@@ -37,6 +37,7 @@ final class ServerHarness: @unchecked Sendable {
         configuration.limits = limits
         configuration.tls = tls
         configuration.backup = backup
+        configuration.inbox = inbox
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let server = try RastroServer(configuration: configuration, logger: logger)

@@ -56,6 +56,14 @@ public struct Rastrod: AsyncParsableCommand {
     @Option(name: .long, help: "Time between scheduled backups (90m, 1h, 1d).") var backupEvery = "1h"
     @Option(name: .long, help: "Scheduled backups kept at least; older chains are removed whole.") var backupKeep = 48
     @Option(name: .long, help: "Backups per chain: each chain starts with a full backup.") var backupFullEvery = 24
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Import every *.csv renamed into DIR, one at a time in name order, into DIR/done/ (with NAME.result.json "
+                + "and NAME.rejects.csv) or DIR/failed/ (with NAME.reason.txt).", valueName: "DIR"))
+    var inbox: String?
+    @Option(name: .long, help: "Seconds between looks at an empty --inbox.") var inboxPoll = 1
+    @Option(name: .long, help: "Scans per batch of an --inbox file.") var inboxBatchScans = ServerLimits().inboxBatchScans
     @Option(name: .long, help: "Read API requests per second per token, on average.") var readsPerSecond = ServerLimits().readsPerSecond
     @Option(name: .long, help: "Read API requests a token may make at once above its rate.") var readBurst = ServerLimits().readBurst
     @Option(name: .long, help: "Read API requests answered at once; more are refused (503).") var concurrentReads = ServerLimits().concurrentReads
@@ -77,7 +85,8 @@ public struct Rastrod: AsyncParsableCommand {
             ("--max-unauthenticated-per-address", maxUnauthenticatedPerAddress), ("--hello-timeout", helloTimeout),
             ("--request-timeout", requestTimeout), ("--unsent-answer-bytes", unsentAnswerBytes),
             ("--failed-auth-per-minute", failedAuthPerMinute), ("--reads-per-second", readsPerSecond), ("--read-burst", readBurst),
-            ("--concurrent-reads", concurrentReads), ("--concurrent-exports", concurrentExports), ("--query-days", queryDays)]
+            ("--concurrent-reads", concurrentReads), ("--concurrent-exports", concurrentExports), ("--query-days", queryDays),
+            ("--inbox-poll", inboxPoll), ("--inbox-batch-scans", inboxBatchScans)]
         where value <= 0 {
             throw ValidationError("\(name) must be positive")
         }
@@ -124,6 +133,12 @@ public struct Rastrod: AsyncParsableCommand {
             schedule.fullEvery = backupFullEvery
             configuration.backup = schedule
         }
+        if let inbox {
+            var settings = InboxSettings(directory: inbox)
+            settings.pollSeconds = inboxPoll
+            configuration.inbox = settings
+        }
+        configuration.limits.inboxBatchScans = inboxBatchScans
         configuration.limits.connectionsPerAddress = maxConnectionsPerAddress
         configuration.limits.unauthenticatedPerAddress = maxUnauthenticatedPerAddress
         configuration.limits.helloTimeoutSeconds = helloTimeout

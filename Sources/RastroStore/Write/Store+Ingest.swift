@@ -32,6 +32,18 @@ extension Store {
     /// Seconds each block worker spent busy (`--phases`).
     public var blockWorkerSeconds: [Double] { writer?.blockWorkerSeconds ?? [] }
 
+    /// The answer stored with the batch committed under `key` (as its request's `encodeReplay` made it), or `nil`.
+    public func storedAnswer(_ key: ReplayKey) throws -> [UInt8]? {
+        let databases = self.databases
+        return try environment.read { transaction in
+            try transaction.withValue(databases.replays, key.key) { value -> [UInt8] in
+                var reader = ByteReader(value)
+                _ = try reader.zigzag()
+                return Array(value[reader.position...])
+            }
+        }
+    }
+
     /// Deletes the stored answers of batches committed before `cutoff` (UTC milliseconds); returns how many.
     ///
     /// A client resends a batch only while it has no acknowledgement, minutes to hours later; after that a resend is
