@@ -22,7 +22,7 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: deps build test test-fast test-browser test-api test-deps screenshot run demo clean fresh openapi bench bench-deps bench-readers bench-backup bench-micro bench-hostile fuzz fuzz-build fuzz-corpus
+.PHONY: deps build test test-fast test-browser test-api test-deps screenshot run demo clean fresh openapi bench bench-deps bench-readers bench-backup bench-inbox bench-micro bench-hostile fuzz fuzz-build fuzz-corpus
 
 ## deps: install the system libraries Rastro links (LMDB, zstd) with apt-get, only when missing.
 deps:
@@ -160,6 +160,11 @@ bench-readers: build
 bench-backup: build
 	@$(call apt_install,zstd)
 	python3 Benchmarks/backup/run.py
+
+## bench-inbox: a 10 M-scan file through rastrod --inbox against rastro import, and a handheld's ack latency while
+##              the inbox loads it (docs/performance.md, "The watched inbox").
+bench-inbox: build
+	python3 Benchmarks/inbox/run.py
 
 ## bench-micro: the package-benchmark suites (a nested package, so `make test` never compiles them).
 bench-micro: deps
