@@ -48,5 +48,17 @@ struct BackupCommandTests {
         #expect(info.output.contains("scans,1500,"), "\(info.output)")
         let again = try Self.run(["restore", "--from", backups, "--data", restored, "--key", key])
         #expect(again.status == 1 && again.errors.contains("is not empty"), "\(again)")
+
+        // Every run is in the audit trail: backups in the source's, failed ones too; a restore in the new store's.
+        let unkeyed = try Self.run(["backup", "--data", data, "--to", backups])
+        #expect(unkeyed.status == 1, "\(unkeyed)")
+        let audited = try Store(directory: data, create: false, readOnly: true).auditRecords().filter { $0.kind == .backup }
+        #expect(audited.map(\.source) == ["rastro backup", "rastro backup", "rastro backup"])
+        #expect(audited[0].detail == "\(backups) backup 1 (full): 1500 scans, \(first.output.split(separator: " ")[5]) bytes written")
+        #expect(audited[1].detail.hasPrefix("\(backups) backup 2 (incremental): 2000 scans"))
+        #expect(audited[2].detail.hasPrefix("\(backups): failed: ") && audited[2].detail.contains("key"), "\(audited[2].detail)")
+        let restoredTrail = try Store(directory: restored, create: false, readOnly: true).auditRecords()
+        #expect(restoredTrail.last?.detail == "restored \(backups) backup 1: 1500 scans", "\(restoredTrail.map(\.detail))")
+        #expect(try Store(directory: restored, create: false, readOnly: true).verifyAudit().broken == nil)
     }
 }

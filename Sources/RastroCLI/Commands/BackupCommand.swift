@@ -37,18 +37,34 @@ struct BackupCommand: ParsableCommand {
             // A backup reads as the reports do, at their priority: beside a server that ingests, it takes what
             // ingest leaves of the cores (Limits.readerNice).
             ProcessTuning.setCurrentThreadNice(Limits.readerNice)
-            let store = try dataOptions.openForReading()
-            let repository = try BackupRepository(path: to, key: try keyOption.load(), create: true)
-            let progress = Progress(enabled: !quiet && Console.errorIsTerminal)
-            let summary = try store.backup(into: repository, now: nowMilliseconds()) { done, total in
-                progress.update("backup", done: done, total: total, unit: "bytes")
+            let started = nowMilliseconds()
+            let outcome = Result { try backUp(now: started) }
+            let detail: String
+            switch outcome {
+            case .success(let summary):
+                let manifest = summary.manifest
+                detail = "\(to) backup \(manifest.sequence) (\(manifest.full ? "full" : "incremental")): "
+                    + "\(manifest.scans) scans, \(manifest.newBytes) bytes written"
+            case .failure(let error):
+                detail = "\(to): failed: \(error)"
             }
-            progress.finish()
-            let manifest = summary.manifest
+            auditRun(dataOptions.directory, AuditRecord(time: started, kind: .backup, source: "rastro backup", channel: "backup", detail: detail))
+            let manifest = try outcome.get().manifest
             Console.out(
                 "backup \(manifest.sequence) (\(manifest.full ? "full" : "incremental")): \(manifest.scans) scans, "
                     + "\(manifest.newBytes) bytes written in \(manifest.newPieces) of \(manifest.pieces.count) pieces "
-                    + "(\(manifest.totalBytes) bytes in all) in \(String(format: "%.2f", summary.seconds)) s\n")
+                    + "(\(manifest.totalBytes) bytes in all) in \(String(format: "%.2f", try outcome.get().seconds)) s\n")
+        }
+
+        /// The backup itself, from a read-only store closed when it returns (the audit record opens it to write).
+        private func backUp(now: Int64) throws -> BackupSummary {
+            let store = try dataOptions.openForReading()
+            let repository = try BackupRepository(path: to, key: try keyOption.load(), create: true)
+            let progress = Progress(enabled: !quiet && Console.errorIsTerminal)
+            defer { progress.finish() }
+            return try store.backup(into: repository, now: now) { done, total in
+                progress.update("backup", done: done, total: total, unit: "bytes")
+            }
         }
     }
 
@@ -127,8 +143,24 @@ struct RestoreCommand: ParsableCommand {
             progress.update("restore", done: done, total: total, unit: "pieces")
         }
         progress.finish()
+        // The restored store's trail says where it came from; its records before this one are the source's.
+        auditRun(
+            data,
+            AuditRecord(
+                time: nowMilliseconds(), kind: .backup, source: "rastro restore", channel: "backup",
+                detail: "restored \(from) backup \(manifest.sequence): \(manifest.scans) scans"))
         Console.out(
             "restored backup \(manifest.sequence) into \(data): \(manifest.scans) scans, verified, in "
                 + "\(String(format: "%.2f", monotonicSeconds() - started)) s\n")
+    }
+}
+
+/// Writes a backup or restore run's audit record into `data`'s store, opened for this one write. A run whose record
+/// cannot be written (a store the operator may only read) still stands; the warning says it is not audited.
+func auditRun(_ directory: String, _ record: AuditRecord) {
+    do {
+        try Store(directory: directory, create: false, readOnly: false).audit(record)
+    } catch {
+        Console.error("warning: this run is not in the audit trail of \(directory): \(error)\n")
     }
 }
