@@ -63,6 +63,7 @@ struct BackupTests {
         for manifest in manifests.dropFirst() { #expect(manifest.newPieces < manifest.pieces.count) }
         let verification = try repository.verify()
         #expect(verification.backups == 4)
+        #expect(try Self.deltaPieces(repository) > 0, "incrementals store changed pieces as deltas")
         for (index, manifest) in manifests.enumerated() {
             let target = directory.path + "/restored-\(index)"
             let restored = try repository.restore(at: manifest.sequence, into: target)
@@ -75,6 +76,63 @@ struct BackupTests {
         #expect(try restored.token(hash: Array(repeating: 7, count: 32))?.subject == "gw")
         let report = try restored.ingest(StreamFixtures.batch(Array(rows.prefix(500))))
         #expect(report.accepted == 0 && report.duplicates == 500)
+    }
+
+    /// Pieces stored as deltas against an earlier piece.
+    static func deltaPieces(_ repository: BackupRepository) throws -> Int {
+        var count = 0
+        for directory in try FileManager.default.contentsOfDirectory(atPath: repository.path + "/pieces") {
+            for name in try FileManager.default.contentsOfDirectory(atPath: repository.path + "/pieces/" + directory) {
+                let file = FileManager.default.contents(atPath: repository.path + "/pieces/\(directory)/\(name)")!
+                if file.starts(with: BackupFiles.deltaMagic) { count += 1 }
+            }
+        }
+        return count
+    }
+
+    /// A long chain of incrementals: deltas on deltas stay within ``BackupRepository/maximumDeltaDepth``, and every
+    /// backup restores exactly.
+    @Test(arguments: [false, true])
+    func deltasOnDeltasAreBoundedAndRestore(encrypted: Bool) throws {
+        let directory = TemporaryDirectory()
+        let (store, rows) = try Self.store(directory, scans: 3_000)
+        let repository = try BackupRepository(path: directory.path + "/backups", key: encrypted ? BackupKey.generate() : nil, create: true)
+        var dumps: [[String: [[UInt8]]]] = []
+        for part in stride(from: 0, to: 2_400, by: 200) {
+            _ = try store.ingest(StreamFixtures.batch(Array(rows[part..<(part + 200)])))
+            _ = try store.backup(into: repository, now: Int64(part), chunking: Self.smallPieces)
+            dumps.append(try Self.dump(store))
+        }
+        let manifests = try repository.chain()
+        #expect(manifests.count == 12)
+        let zstd = Zstd()
+        let depths = try Set(manifests.flatMap(\.pieces)).map { try repository.readStoredPiece($0, zstd: zstd).depth }
+        #expect(depths.max() == BackupRepository.maximumDeltaDepth, "depths \(depths.sorted())")
+        for manifest in manifests {
+            let target = directory.path + "/restored-\(manifest.sequence)"
+            _ = try repository.restore(at: manifest.sequence, into: target)
+            #expect(try Self.dump(Store(directory: target, create: false, readOnly: true)) == dumps[manifest.sequence - 1])
+        }
+    }
+
+    /// A directory of format 1 (before deltas) is read and extended with whole pieces only.
+    @Test func aFormatOneDirectoryGetsNoDeltas() throws {
+        let directory = TemporaryDirectory()
+        let (store, rows) = try Self.store(directory, scans: 1_000)
+        let path = directory.path + "/backups"
+        _ = try BackupRepository(path: path, key: nil, create: true)
+        let header = try String(contentsOfFile: path + "/" + BackupRepository.headerName, encoding: .utf8)
+        #expect(header.contains("\"format\":2"))
+        try header.replacingOccurrences(of: "\"format\":2", with: "\"format\":1").write(
+            toFile: path + "/" + BackupRepository.headerName, atomically: true, encoding: .utf8)
+        let repository = try BackupRepository(path: path, key: nil, create: false)
+        for part in stride(from: 0, to: 1_000, by: 250) {
+            _ = try store.ingest(StreamFixtures.batch(Array(rows[part..<(part + 250)])))
+            _ = try store.backup(into: repository, now: Int64(part), chunking: Self.smallPieces)
+        }
+        #expect(try Self.deltaPieces(repository) == 0)
+        _ = try repository.restore(into: directory.path + "/restored")
+        #expect(try Self.dump(Store(directory: directory.path + "/restored", create: false, readOnly: true)) == Self.dump(store))
     }
 
     /// An incremental backup after a few more scans writes a small share of what the full one did.
@@ -118,6 +176,8 @@ struct BackupTests {
     /// Every kind of damage to a backup directory, found by `verify` and by `restore`, which then leaves nothing.
     enum Tampering: String, CaseIterable, CustomTestStringConvertible {
         case flippedPieceByte, truncatedPiece, missingPiece, replayedPiece, missingManifest, swappedManifests, changedManifest
+        /// The pieces only earlier backups name are deleted: the newest backup's deltas lose their bases.
+        case missingBases
         var testDescription: String { rawValue }
     }
 
@@ -154,6 +214,12 @@ struct BackupTests {
             try FileManager.default.removeItem(atPath: piece)
             try FileManager.default.copyItem(atPath: other, toPath: piece)
             expected = "is damaged"
+        case .missingBases:
+            let newestPieces = Set(newest.pieces)
+            for id in Set(try repository.chain().flatMap(\.pieces)).subtracting(newestPieces) {
+                try FileManager.default.removeItem(atPath: repository.piecePath(id))
+            }
+            expected = "is missing"
         case .missingManifest:
             try FileManager.default.removeItem(atPath: repository.manifestPath(1))
             expected = "backup 1 is missing"
@@ -183,6 +249,9 @@ struct BackupTests {
         let target = directory.path + "/restored"
         let restoreError = #expect(throws: BackupError.self) { try repository.restore(into: target) }
         #expect(restoreError?.description.contains(expected) == true, "\(restoreError?.description ?? "")")
+        if tampering == .missingBases {
+            #expect(restoreError?.description.contains("is damaged: its base piece") == true, "\(restoreError?.description ?? "")")
+        }
         #expect(!FileManager.default.fileExists(atPath: target))
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasPrefix(".restoring") }
         #expect(leftovers.isEmpty)

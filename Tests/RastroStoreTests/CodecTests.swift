@@ -344,3 +344,55 @@ struct FormatTests {
         if value > 0 { #expect(DurationBins.bin(value - 1) <= bin) }
     }
 }
+
+/// zstd against a raw-content dictionary (backup deltas): the frame restores only with the dictionary it was made
+/// against, and a dictionary that zstd would parse as a trained one is refused.
+@Suite("Zstd deltas")
+struct ZstdDeltaTests {
+    /// Random bytes: whole, they do not compress; against themselves, nearly everything is a match.
+    static let base: [UInt8] = {
+        var state: UInt64 = 7
+        return (0..<40_000).map { _ in
+            state = FastHash.mix(state &+ 1)
+            return UInt8(truncatingIfNeeded: state)
+        }
+    }()
+
+    @Test(arguments: [0, 1, 500])
+    func aDeltaRestoresAgainstItsBase(changes: Int) throws {
+        var changed = Self.base
+        for index in 0..<changes { changed[(index * 977) % changed.count] ^= 0x5A }
+        changed += Array("appended".utf8)
+        let zstd = Zstd()
+        let whole = ByteWriter()
+        changed.withByteView { _ = zstd.compress($0, appendingTo: whole) }
+        let delta = ByteWriter()
+        Self.base.withByteView { dictionary in changed.withByteView { _ = zstd.compress($0, dictionary: dictionary, appendingTo: delta) } }
+        #expect(delta.count * 4 < whole.count, "delta \(delta.count) bytes, whole \(whole.count)")
+        var restored: [UInt8] = []
+        try delta.bytes.withByteView { frame in
+            try Self.base.withByteView { try zstd.decompress(frame, rawLength: changed.count, dictionary: $0, into: &restored) }
+        }
+        #expect(restored == changed)
+        // Against another base the frame does not give the same bytes back.
+        let other = Self.base.map { $0 &+ 1 }
+        var wrong: [UInt8] = []
+        try? delta.bytes.withByteView { frame in
+            try other.withByteView { try zstd.decompress(frame, rawLength: changed.count, dictionary: $0, into: &wrong) }
+        }
+        #expect(wrong != changed)
+    }
+
+    @Test func aBaseThatLooksLikeATrainedDictionaryIsRefused() {
+        let magic: [UInt8] = [0x37, 0xA4, 0x30, 0xEC] + Array(repeating: 1, count: 100)
+        let zstd = Zstd()
+        let frame = ByteWriter()
+        [UInt8](repeating: 2, count: 100).withByteView { _ = zstd.compress($0, appendingTo: frame) }
+        var output: [UInt8] = []
+        #expect(throws: StoreCorruption.self) {
+            try frame.bytes.withByteView { bytes in
+                try magic.withByteView { try zstd.decompress(bytes, rawLength: 100, dictionary: $0, into: &output) }
+            }
+        }
+    }
+}

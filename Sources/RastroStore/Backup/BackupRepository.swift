@@ -25,10 +25,15 @@ import RastroPrimitives
 /// disk; an interrupted backup leaves only pieces no manifest names.
 public final class BackupRepository: Sendable {
     public static let headerName = "rastro-backup"
-    public static let format = 1
+    /// The format new backup directories get: 2 adds pieces stored as deltas. Format 1 directories are read and
+    /// extended without deltas.
+    public static let format = 2
+    static let formats = 1...2
 
     public let path: String
     public let encrypted: Bool
+    /// This directory's format (``formats``): pieces are written as deltas from format 2 on.
+    let format: Int
     let keys: BackupKeys?
     /// Piece directories written to since their last sync.
     let touchedDirectories = Mutex<Set<String>>([])
@@ -56,9 +61,10 @@ public final class BackupRepository: Sendable {
         guard let data = FileManager.default.contents(atPath: headerPath),
             let header = try? JSONDecoder().decode(Header.self, from: data)
         else { throw BackupError("\(headerPath) is damaged: it is not a backup directory header") }
-        guard header.format == Self.format else {
-            throw BackupError("\(path) has backup format \(header.format); this rastro reads format \(Self.format)")
+        guard Self.formats.contains(header.format) else {
+            throw BackupError("\(path) has backup format \(header.format); this rastro reads formats \(Self.formats.lowerBound)–\(Self.formats.upperBound)")
         }
+        format = header.format
         if header.encrypted {
             guard let keys else { throw BackupError("\(path) is encrypted: give its key (--key FILE)") }
             guard keys.check == header.keyCheck else {
@@ -98,14 +104,39 @@ public final class BackupRepository: Sendable {
 
     func hasPiece(_ id: String) -> Bool { access(piecePath(id), F_OK) == 0 }
 
+    /// A piece's records, and how many deltas lie between it and a whole piece (0: it is whole).
+    struct StoredPiece {
+        var records: [UInt8]
+        var depth: Int
+    }
+
+    /// Deltas a piece may lie on top of: restoring a piece reads at most this many bases first.
+    static let maximumDeltaDepth = 8
+
     /// Writes a piece, synced (a manifest names only pieces on disk; ``syncPieceDirectories()`` makes their names
     /// durable), and returns its size on disk.
-    func writePiece(id: String, records: ByteView, zstd: Zstd) throws -> Int {
-        let compressed = ByteWriter(reservingCapacity: records.count / 3 + 64)
-        compressed.uint32BigEndian(UInt32(records.count))
-        zstd.compress(records, appendingTo: compressed)
-        let body = try seal(compressed.bytes, context: "piece " + id)
-        let file = BackupFiles.pieceMagic + body
+    ///
+    /// With a `base` — the piece that held the same keys in the previous backup — the records are also compressed
+    /// against the base's, and stored so when that is smaller: a trace block that gained a few scans then costs what
+    /// it gained, not the whole block again.
+    func writePiece(id: String, records: ByteView, zstd: Zstd, base: (id: String, piece: StoredPiece)? = nil) throws -> Int {
+        let whole = ByteWriter(reservingCapacity: records.count / 3 + 64)
+        whole.uint32BigEndian(UInt32(records.count))
+        zstd.compress(records, appendingTo: whole)
+        var body = whole.bytes
+        var magic = BackupFiles.pieceMagic
+        if let base, format >= 2, base.piece.depth < Self.maximumDeltaDepth, let baseID = Hex.bytes(base.id) {
+            let delta = ByteWriter(reservingCapacity: body.count + 64)
+            delta.append(baseID)
+            delta.byte(UInt8(base.piece.depth + 1))
+            delta.uint32BigEndian(UInt32(records.count))
+            base.piece.records.withByteView { zstd.compress(records, dictionary: $0, appendingTo: delta) }
+            if delta.count < whole.count {
+                body = delta.bytes
+                magic = BackupFiles.deltaMagic
+            }
+        }
+        let file = magic + (try seal(body, context: "piece " + id))
         let directory = "\(path)/pieces/\(id.prefix(2))"
         if mkdir(directory, 0o700) != 0 && errno != EEXIST {
             throw BackupError("cannot create \(directory): \(String(cString: strerror(errno)))")
@@ -118,11 +149,19 @@ public final class BackupRepository: Sendable {
     /// The records of piece `id`, checked: the file opens (with the key, authenticated), decompresses to the length it
     /// states, and its records hash to its name. Any failure names the piece.
     func readPiece(_ id: String, zstd: Zstd) throws -> [UInt8] {
+        try readStoredPiece(id, zstd: zstd).records
+    }
+
+    /// ``readPiece(_:zstd:)`` with the piece's delta depth; a delta's base is read (and checked) first, and must lie
+    /// exactly one delta below it, so that a chain of bases is finite and never loops.
+    func readStoredPiece(_ id: String, zstd: Zstd, depthAtMost: Int = BackupRepository.maximumDeltaDepth) throws -> StoredPiece {
         let location = piecePath(id)
         guard let data = FileManager.default.contents(atPath: location) else {
             throw BackupError("piece \(id) is missing (\(location))")
         }
-        guard let sealed = BackupFiles.contents(of: [UInt8](data), magic: BackupFiles.pieceMagic) else {
+        let file = [UInt8](data)
+        let isDelta = file.starts(with: BackupFiles.deltaMagic)
+        guard let sealed = BackupFiles.contents(of: file, magic: isDelta ? BackupFiles.deltaMagic : BackupFiles.pieceMagic) else {
             throw BackupError("piece \(id) is damaged: it does not start as a piece does (truncated or overwritten)")
         }
         let body: [UInt8]
@@ -132,11 +171,29 @@ public final class BackupRepository: Sendable {
             throw BackupError("piece \(id) is damaged: \(error)")
         }
         var records: [UInt8] = []
+        var depth = 0
         do {
             try body.withByteView { view in
                 var reader = ByteReader(view)
+                guard isDelta else {
+                    let length = Int(try reader.uint32BigEndian())
+                    try zstd.decompress(reader.rest, rawLength: length, into: &records)
+                    return
+                }
+                let baseID = Hex.string(try reader.slice(32))
+                depth = Int(try reader.byte())
+                guard depth >= 1 && depth <= depthAtMost else {
+                    throw BackupError("it lies \(depth) deltas deep, at most \(depthAtMost) may follow here")
+                }
                 let length = Int(try reader.uint32BigEndian())
-                try zstd.decompress(reader.rest, rawLength: length, into: &records)
+                let base: StoredPiece
+                do {
+                    base = try readStoredPiece(baseID, zstd: zstd, depthAtMost: depth - 1)
+                } catch {
+                    throw BackupError("its base \(error)")
+                }
+                guard base.depth == depth - 1 else { throw BackupError("its base lies \(base.depth) deltas deep, not \(depth - 1)") }
+                try base.records.withByteView { try zstd.decompress(reader.rest, rawLength: length, dictionary: $0, into: &records) }
             }
         } catch {
             throw BackupError("piece \(id) is damaged: \(error)")
@@ -145,7 +202,7 @@ public final class BackupRepository: Sendable {
         guard actual == id else {
             throw BackupError("piece \(id) is damaged or replaced: its records hash to \(actual.prefix(16))…, not to its name")
         }
-        return records
+        return StoredPiece(records: records, depth: depth)
     }
 
     /// Syncs the directories that gained pieces, so that their names survive a crash before a manifest names them.
@@ -319,6 +376,8 @@ public struct BackupError: Error, Sendable, CustomStringConvertible {
 
 enum BackupFiles {
     static let pieceMagic: [UInt8] = Array("RSTP\u{1}".utf8)
+    /// A piece stored as a delta against an earlier piece (backup format 2).
+    static let deltaMagic: [UInt8] = Array("RSTD\u{1}".utf8)
     static let manifestMagic: [UInt8] = Array("RSTM\u{1}".utf8)
 
     /// What follows `magic` in `file`, or `nil` when the file does not start with it or holds nothing after it.

@@ -56,6 +56,9 @@ extension Store {
         let previous = try repository.manifestSequences().isEmpty ? nil : try repository.checkedChain()
         let zstd = Zstd(level: 3)
         let databases = self.databases
+        // A piece this backup writes anew is stored as a delta against the previous backup's piece that held the
+        // same keys (``DeltaBases``).
+        let bases = DeltaBases(repository: repository, pieces: previous?.manifests.last?.pieces ?? [], zstd: zstd)
         let totalBytes = fileBytes()
         let zoneName = zone.identifier
         let manifest = try environment.read { transaction -> BackupManifest in
@@ -78,8 +81,10 @@ extension Store {
                     manifest.pieces.append(id)
                     if repository.hasPiece(id) {
                         manifest.totalBytes += try repository.pieceBytes(id)
+                        bases.reused(id)
                     } else {
-                        let bytes = try repository.writePiece(id: id, records: records, zstd: zstd)
+                        let base = bases.base(for: records)
+                        let bytes = try repository.writePiece(id: id, records: records, zstd: zstd, base: base)
                         manifest.newPieces += 1
                         manifest.newBytes += bytes
                         manifest.totalBytes += bytes
@@ -127,5 +132,72 @@ extension BackupRepository {
         var status = stat()
         guard stat(piecePath(id), &status) == 0 else { throw BackupError("piece \(id) vanished during the backup") }
         return Int(status.st_size)
+    }
+}
+
+/// Finds, for a piece an incremental backup writes, the previous backup's piece that held the same keys: the last one
+/// whose first record is not after the new piece's first record. Cuts depend on keys, so most changed pieces have
+/// such a twin holding nearly the same records; when a record grew or shrank, the cuts after it may move, and the
+/// twin is then found by key, not by position. The previous pieces are read forward only, from the last piece both
+/// backups share, each at most once.
+final class DeltaBases {
+    typealias Base = (id: String, piece: BackupRepository.StoredPiece)
+
+    let repository: BackupRepository
+    let pieces: [String]
+    let zstd: Zstd
+    private var index: [String: Int] = [:]
+    private var cursor = 0
+    private var read: [Int: (base: Base, first: [UInt8])] = [:]
+
+    init(repository: BackupRepository, pieces: [String], zstd: Zstd) {
+        self.repository = repository
+        self.pieces = pieces
+        self.zstd = zstd
+        for (position, id) in pieces.enumerated() where index[id] == nil { index[id] = position }
+    }
+
+    /// A piece both backups hold: the next twin lies after it.
+    func reused(_ id: String) {
+        if let position = index[id], position > cursor { cursor = position }
+    }
+
+    /// The twin of a new piece holding `records`, or `nil` when there is none (a full backup, or a base that cannot
+    /// be read: a damaged piece costs only its delta here, and `verify` names it).
+    func base(for records: ByteView) -> Base? {
+        guard let first = Self.firstRecordKey(records) else { return nil }
+        guard var current = load(cursor) else { return nil }
+        while let next = load(cursor + 1), !Self.isAfter(next.first, first) {
+            cursor += 1
+            current = next
+        }
+        return current.base
+    }
+
+    private func load(_ position: Int) -> (base: Base, first: [UInt8])? {
+        guard position < pieces.count else { return nil }
+        if let loaded = read[position] { return loaded }
+        guard let piece = try? repository.readStoredPiece(pieces[position], zstd: zstd),
+            let first = piece.records.withByteView({ Self.firstRecordKey($0) })
+        else { return nil }
+        // Only the pieces at and after the cursor are looked at again.
+        read = read.filter { $0.key >= cursor }
+        read[position] = ((pieces[position], piece), first)
+        return read[position]
+    }
+
+    /// The database byte and key of a piece's first record, comparable byte by byte (records are in database, then
+    /// key order).
+    static func firstRecordKey(_ records: ByteView) -> [UInt8]? {
+        var reader = ByteReader(records)
+        guard let database = try? reader.byte(), let length = try? reader.count(maximum: reader.remaining),
+            let key = try? reader.slice(length)
+        else { return nil }
+        return [database] + Array(key)
+    }
+
+    /// Whether the key `a` sorts after `b` (keys of one database compare as LMDB orders them: bytes, then length).
+    static func isAfter(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        b.lexicographicallyPrecedes(a)
     }
 }
