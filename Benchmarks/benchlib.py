@@ -1,6 +1,8 @@
-"""What the benchmark scripts share: waiting for a port, and writing a measured section into a document."""
+"""What the benchmark scripts share: running a command, percentiles, waiting for a port, and writing a measured
+section into a document."""
 import re
 import socket
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -8,6 +10,16 @@ from pathlib import Path
 
 def log(message):
     print(message, file=sys.stderr, flush=True)
+
+
+def run(arguments, **options):
+    """Runs a command (paths and numbers as arguments too), raising on failure; its output is captured."""
+    return subprocess.run([str(a) for a in arguments], check=True, capture_output=True, text=True, **options)
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
 
 
 def wait_port(port, timeout=60):

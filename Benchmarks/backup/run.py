@@ -21,13 +21,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "Benchmarks"))
-from benchlib import log, wait_port, write_section  # noqa: E402
+from benchlib import log, run, wait_port, write_section  # noqa: E402
 BIN = ROOT / ".build" / "release"
 
 
-
-def run(arguments, **options):
-    return subprocess.run([str(a) for a in arguments], check=True, capture_output=True, text=True, **options)
 
 
 def timed(arguments):

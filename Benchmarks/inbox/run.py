@@ -23,13 +23,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "Benchmarks"))
-from benchlib import log, wait_port, write_section  # noqa: E402
+from benchlib import log, percentile, run, wait_port, write_section  # noqa: E402
 BIN = ROOT / ".build" / "release"
 PORTS = {"binary": 7730, "csv": 7731, "http": 7792}
 
-
-def run(arguments, **options):
-    return subprocess.run([str(a) for a in arguments], check=True, capture_output=True, text=True, **options)
 
 
 def start_server(data, inbox):
@@ -87,10 +84,6 @@ class Handheld:
             time.sleep(0.2)
         connection.close()
 
-
-def percentile(values, fraction):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 def main():

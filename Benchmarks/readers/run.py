@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "Benchmarks"))
-from benchlib import log, wait_port, write_section  # noqa: E402
+from benchlib import log, percentile, wait_port, write_section  # noqa: E402
 BIN = ROOT / ".build" / "release"
 
 
@@ -165,10 +165,6 @@ def run_stream(template, stream_file, stream_rows, readers, questions, work):
 def runs(results):
     return ", ".join(f"{result['rate']:,.0f}" for result in results)
 
-
-def percentile(values, fraction):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
 
 
 def main():

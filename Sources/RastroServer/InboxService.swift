@@ -128,12 +128,12 @@ final class InboxService: Service, Sendable {
 
     /// Stores one batch through the group commit, waiting for its turn and its durable commit.
     private func commit(_ chunk: Importer.Chunk, of file: InboxFile, receivedAt: Int64) throws -> IngestReport {
-        let done = Monitor<Result<IngestResponse, any Error>?>(nil)
         // Live streams first: while the writer's queue is over its bound, the inbox adds nothing to it.
-        context.writer.whenDrained { done.withLock { _ in } }
         while context.writer.isCongested {
             if stopping.load(ordering: .relaxed) { throw InboxStopped() }
-            done.withLock(when: { _ in !context.writer.isCongested }, timeoutNanoseconds: 100_000_000) { _, _ in }
+            let drained = Monitor(false)
+            context.writer.whenDrained { drained.withLock { $0 = true } }
+            drained.withLock(when: { $0 }, timeoutNanoseconds: 100_000_000) { _, _ in }
         }
         if stopping.load(ordering: .relaxed) { throw InboxStopped() }
         let request = IngestRequest(
@@ -141,6 +141,7 @@ final class InboxService: Service, Sendable {
             encodeReplay: { report in InboxAnswer(receivedAt: receivedAt, report: report).encode() },
             audit: AuditRecord(
                 time: serverMilliseconds(), kind: .batch, source: file.name, channel: "inbox", rejected: chunk.parserRejects))
+        let done = Monitor<Result<IngestResponse, any Error>?>(nil)
         context.writer.submit(request) { result in done.withLock { $0 = result } }
         let result = done.withLock(when: { $0 != nil }) { state, _ in state! }
         switch try result.get() {
