@@ -22,7 +22,7 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: deps build test test-fast test-browser test-api test-deps screenshot run demo clean fresh openapi bench bench-deps bench-readers bench-backup bench-inbox bench-micro bench-hostile fuzz fuzz-build fuzz-corpus
+.PHONY: deps build test test-fast test-browser test-api test-deps screenshot run demo clean fresh openapi bench bench-deps bench-readers bench-backup bench-inbox bench-fleet bench-micro bench-hostile fuzz fuzz-build fuzz-corpus
 
 ## deps: install the system libraries Rastro links (LMDB, zstd) with apt-get, only when missing.
 deps:
@@ -165,6 +165,11 @@ bench-backup: build
 ##              the inbox loads it (docs/performance.md, "The watched inbox").
 bench-inbox: build
 	python3 Benchmarks/inbox/run.py
+
+## bench-fleet: rastro fleet at 1,000 to 10,000 handhelds in batches of 20, the server's CPU per scan against one fat
+##              stream's, and its memory per connection (docs/performance.md, "A fleet of handhelds").
+bench-fleet: build
+	python3 Benchmarks/fleet/run.py
 
 ## bench-micro: the package-benchmark suites (a nested package, so `make test` never compiles them).
 bench-micro: deps
