@@ -71,7 +71,7 @@ def fleet(server, token, handhelds, batch, every, seconds):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--loads", default="1000x20/2,5000x20/4,10000x20/2,10000x20/1",
+    parser.add_argument("--loads", default="1000x20/2,5000x20/4,10000x20/4,10000x20/2",
                         help="handhelds x batch / every seconds, comma-separated")
     parser.add_argument("--work", default=str(ROOT / ".build-bench" / "fleet"))
     parser.add_argument("--no-write", action="store_true")

@@ -29,8 +29,11 @@ public struct FleetScan: Sendable {
 public struct FleetConfiguration: Sendable {
     public var host: String
     public var port: Int
-    /// A gateway token: every handheld sends under it, with its own device id (`FLEET-N`).
+    /// A gateway token: every handheld sends under it, with its own device id (``devicePrefix`` and its number).
     public var token: String
+    /// Device ids are this and the handheld's number. Each run gets its own, so that a second run on the same
+    /// server sends new scans rather than resends of the first run's sequence numbers.
+    public var devicePrefix = "FLEET-" + String(UInt32.random(in: 0...UInt32.max), radix: 16, uppercase: true) + "-"
     public var handhelds = 100
     /// Scans per batch.
     public var batch = 20
@@ -165,7 +168,7 @@ struct Handheld {
         self.configuration = configuration
         self.pool = pool
         self.shared = shared
-        device = Array("FLEET-\(index)".utf8)
+        device = Array("\(configuration.devicePrefix)\(index)".utf8)
     }
 
     func run(until deadline: Double) async {

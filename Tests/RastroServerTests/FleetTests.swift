@@ -25,6 +25,7 @@ struct FleetTests {
         configuration.batch = 5
         configuration.everySeconds = 0.2
         configuration.seconds = 1.5
+        configuration.devicePrefix = "HH-F"
         let report = await Fleet.run(configuration, pool: pool)
         #expect(report.errors == 0)
         #expect(report.connected == 40)
@@ -33,7 +34,7 @@ struct FleetTests {
         #expect(report.accepted == report.scans, "own devices and sequences: nothing is a duplicate or a conflict")
         #expect(report.latency.totalCount == UInt64(report.batches))
         #expect(try harness.server.store.counters().accepted == UInt64(report.accepted))
-        let devices = try harness.server.store.read { reader in try (1...40).filter { try reader.id(.device, "FLEET-\($0 - 1)") != nil } }
+        let devices = try harness.server.store.read { reader in try (1...40).filter { try reader.id(.device, "HH-F\($0 - 1)") != nil } }
         #expect(devices.count == 40)
         #expect(report.summary.hasPrefix("40 handhelds: "), "\(report.summary)")
         #expect(report.summary.hasSuffix(", 0 errors"))

@@ -10,7 +10,7 @@ struct FleetCommand: AsyncParsableCommand {
         commandName: "fleet",
         abstract: "Many handhelds at once, each on its own binary connection sending a small batch every few seconds.",
         discussion: """
-            Each handheld has its own device id (FLEET-N) and sequence, sends --batch scans every --every seconds \
+            Each handheld has its own device id (FLEET-<run>-N) and sequence, sends --batch scans every --every seconds \
             (±20 %, each starting at a random point of its first period) and waits for the acknowledgement. The scans \
             come from rastro generate's network. Prints the rate, the ack latency percentiles, errors and the \
             generator's own CPU, then one summary line. The server must allow the connections: rastrod \
@@ -29,6 +29,8 @@ struct FleetCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds to run.") var seconds = 30.0
     @Option(name: .long, help: "Distinct scans in the pool the handhelds take their content from.") var poolScans = 100_000
     @Option(name: .long, help: "Seed of the pool.") var seed: UInt64 = 1
+    @Option(name: .long, help: "Device ids are this and the handheld's number (default: FLEET-<random>-, new each run).")
+    var devicePrefix: String?
 
     func validate() throws {
         guard let colon = to.lastIndex(of: ":"), Int(to[to.index(after: colon)...]) != nil else {
@@ -48,6 +50,7 @@ struct FleetCommand: AsyncParsableCommand {
         configuration.batch = batch
         configuration.everySeconds = every
         configuration.seconds = seconds
+        if let devicePrefix { configuration.devicePrefix = devicePrefix }
         let rows = ScanGenerator(GeneratorConfiguration(scans: poolScans, seed: seed)).rows().filter { $0.kind == .scan }.map(\.line)
         let pool = Fleet.pool(rows: rows, validator: ScanValidator(zone: SiteTimeZone(identifier: SiteTimeZone.defaultIdentifier)!))
         let report = await Fleet.run(configuration, pool: pool)
