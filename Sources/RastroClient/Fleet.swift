@@ -161,6 +161,9 @@ struct Handheld {
     let pool: [FleetScan]
     let shared: FleetTally
     let device: [UInt8]
+    /// Appended to the pool's tracking ids: each handheld scans items of its own, as a messenger's round does, so
+    /// that handhelds walking the same stretch of the pool do not pile scans onto the same items.
+    let itemSuffix: [UInt8]
     let session = UInt64.random(in: 1...UInt64.max)
 
     init(index: Int, configuration: FleetConfiguration, pool: [FleetScan], shared: FleetTally) {
@@ -169,6 +172,7 @@ struct Handheld {
         self.pool = pool
         self.shared = shared
         device = Array("\(configuration.devicePrefix)\(index)".utf8)
+        itemSuffix = Array("-\(String(index, radix: 36, uppercase: true))".utf8)
     }
 
     func run(until deadline: Double) async {
@@ -248,10 +252,14 @@ struct Handheld {
     private func makeBatch(seq: inout UInt64, position: inout Int) -> ScanBatch {
         var batch = ScanBatch(reservingScans: configuration.batch)
         let receivedAt = SystemClock.wallMilliseconds
+        var trackingID: [UInt8] = []
         for _ in 0..<configuration.batch {
             let scan = pool[position]
             position = (position + 1) % pool.count
-            let (tracking, messenger, center, device) = scan.trackingID.withByteView { tracking in
+            trackingID.removeAll(keepingCapacity: true)
+            trackingID += scan.trackingID
+            trackingID += itemSuffix
+            let (tracking, messenger, center, device) = trackingID.withByteView { tracking in
                 scan.messenger.withByteView { messenger in
                     scan.workCenter.withByteView { center in
                         self.device.withByteView { device in batch.store(tracking, messenger, center, device) }
