@@ -44,3 +44,11 @@ def write_section(path: Path, marker: str, heading: str, table: str):
         text += f"\n{heading}\n\n{block}\n"
     path.write_text(text)
     log(f"wrote {path}")
+
+
+def publish(lines, write: bool, marker: str, heading: str):
+    """Prints a benchmark's section and, unless `write` is false, puts it into docs/performance.md."""
+    table = "\n".join(lines)
+    print(table)
+    if write:
+        write_section(Path(__file__).resolve().parents[1] / "docs" / "performance.md", marker, heading, table)

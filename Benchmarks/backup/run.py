@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "Benchmarks"))
-from benchlib import log, run, wait_port, write_section  # noqa: E402
+from benchlib import log, publish, run, wait_port  # noqa: E402
 BIN = ROOT / ".build" / "release"
 
 
@@ -184,10 +184,7 @@ def main():
         f"{statistics.median(together):,.0f} scans/s (runs {', '.join(f'{r:,.0f}' for r in together)}) = "
         f"{100 * (statistics.median(together) / statistics.median(alone) - 1):+.1f} %.",
     ]
-    table = "\n".join(lines)
-    print(table)
-    if not arguments.no_write:
-        write_section(ROOT / "docs" / "performance.md", "backup", "## 11. Backups", table)
+    publish(lines, not arguments.no_write, "backup", "## 11. Backups")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "Benchmarks"))
-from benchlib import log, run, wait_port, write_section  # noqa: E402
+from benchlib import log, publish, run, wait_port  # noqa: E402
 BIN = ROOT / ".build" / "release"
 PORTS = {"binary": 7760, "csv": 7761, "http": 7762}
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -128,10 +128,7 @@ def main():
         f"Fat stream for reference (`rastro send`, 4 connections, 5,000-scan batches, 1,000,000 scans): "
         f"{1_000_000 / elapsed:,.0f} scans/s, server {fat_cpu_us:.2f} µs CPU per scan.",
     ]
-    table = "\n".join(lines)
-    print(table)
-    if not arguments.no_write:
-        write_section(ROOT / "docs" / "performance.md", "fleet", "## 13. A fleet of handhelds", table)
+    publish(lines, not arguments.no_write, "fleet", "## 13. A fleet of handhelds")
 
 
 if __name__ == "__main__":

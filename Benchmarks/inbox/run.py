@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "Benchmarks"))
-from benchlib import log, percentile, run, wait_port, write_section  # noqa: E402
+from benchlib import log, percentile, publish, run, wait_port  # noqa: E402
 BIN = ROOT / ".build" / "release"
 PORTS = {"binary": 7730, "csv": 7731, "http": 7792}
 
@@ -187,10 +187,7 @@ def main():
         "A handheld on the CSV line protocol, 20 rows every 200 ms, time to its durable `OK` (p50 / p99 / max): server "
         f"idle {ms(latencies[False])}; while the inbox loads the file {ms(latencies[True])}.",
     ]
-    table = "\n".join(lines)
-    print(table)
-    if not arguments.no_write:
-        write_section(ROOT / "docs" / "performance.md", "inbox", "## 12. The watched inbox", table)
+    publish(lines, not arguments.no_write, "inbox", "## 12. The watched inbox")
 
 
 if __name__ == "__main__":

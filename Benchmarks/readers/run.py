@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "Benchmarks"))
-from benchlib import log, percentile, wait_port, write_section  # noqa: E402
+from benchlib import log, percentile, publish, wait_port  # noqa: E402
 BIN = ROOT / ".build" / "release"
 
 
@@ -259,10 +259,7 @@ def main():
         values = merged[name]
         lines.append(f"| `{path.split('?')[0]}` {name} | {len(values):,} | {1000 * percentile(values, 0.5):.1f} | "
                      f"{1000 * percentile(values, 0.99):.1f} | {1000 * max(values or [float('nan')]):.1f} |")
-    table = "\n".join(lines)
-    print(table)
-    if not arguments.no_write:
-        write_section(ROOT / "docs" / "performance.md", "readers", "## 10. Reads while streaming", table)
+    publish(lines, not arguments.no_write, "readers", "## 10. Reads while streaming")
 
 
 if __name__ == "__main__":
