@@ -9,7 +9,7 @@ public struct Rastro: AsyncParsableCommand {
         subcommands: [
             ImportCommand.self, TraceCommand.self, GenerateCommand.self, InfoCommand.self, InitCommand.self,
             ProductivityCommand.self, CompareCommand.self, DurationsCommand.self, ReturnsCommand.self, StatesCommand.self,
-            OverdueCommand.self, ExportCommand.self, TokenCommand.self, AuditCommand.self, VerifyCommand.self, SendCommand.self, OpenAPICommand.self, ReportCommand.self, BackupCommand.self, RestoreCommand.self, BenchQuestionsCommand.self, FleetCommand.self,
+            OverdueCommand.self, ExportCommand.self, TokenCommand.self, AuditCommand.self, VerifyCommand.self, SendCommand.self, OpenAPICommand.self, ReportCommand.self, BackupCommand.self, RestoreCommand.self, BenchQuestionsCommand.self, FleetCommand.self, CompactCommand.self,
         ])
 
     public init() {}

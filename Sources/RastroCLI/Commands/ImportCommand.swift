@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import RastroQueries
 import ArgumentParser
 import RastroCSV
@@ -48,7 +51,29 @@ struct ImportCommand: ParsableCommand {
         guard ProcessTuning.niceValues.contains(parserNice) else { throw ValidationError("--parser-nice must be 0…19") }
     }
 
+    @Flag(name: .long, help: "Leave a new data directory's free pages in its file (it is compacted when they are over 10 %).")
+    var noCompact = false
+
+    /// A new store's first commits rewrite much of what they wrote: past this share of free pages, an import that
+    /// created the data directory ends by compacting it (docs/storage.md, "Free pages").
+    static let compactAboveFreeShare = 0.10
+
     func run() throws {
+        let isNew = access(dataOptions.directory + "/data.mdb", F_OK) != 0
+        let freeShare = try importFiles()
+        if isNew && !noCompact && freeShare > Self.compactAboveFreeShare {
+            let started = monotonicSeconds()
+            let result = try Store.compact(directory: dataOptions.directory)
+            if !quiet {
+                Console.error(
+                    "compacted the new data directory in \(formatFixed(monotonicSeconds() - started, 2)) s: "
+                        + "\(result.bytesBefore) → \(result.bytesAfter) bytes\n")
+            }
+        }
+    }
+
+    /// Imports every file; returns the share of the store's pages left free. The store is closed when this returns.
+    private func importFiles() throws -> Double {
         let store = try Store(directory: dataOptions.directory, timeZone: timezone)
         let validator = try store.validator()
         // Rejected rows are written as each commit reports them, so that memory stays bounded by one batch's
@@ -99,5 +124,6 @@ struct ImportCommand: ParsableCommand {
                 + "conflicts \(totals.conflicts)\n")
         Console.out("\(rows) rows in \(formatFixed(seconds, 2)) s: \(Int(Double(rows) / seconds)) rows/s\n")
         if phases { Console.error(phasesReport(store, rows: rows)) }
+        return try store.freePageShare()
     }
 }

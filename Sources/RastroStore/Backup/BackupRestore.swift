@@ -148,7 +148,7 @@ extension BackupRepository {
     private func build(_ manifest: BackupManifest, in path: String, limits: Limits, progress: ((Int, Int) -> Void)?) throws {
         try Store.makeDirectory(path)
         let environment = try Environment(
-            path: path, maxDatabases: 32, initialMapBytes: limits.initialMapBytes, maximumMapBytes: limits.maximumMapBytes)
+            path: path, maxDatabases: Store.maximumDatabases, initialMapBytes: limits.initialMapBytes, maximumMapBytes: limits.maximumMapBytes)
         var handles: [Database] = []
         for database in manifest.databases { handles.append(try environment.database(database.name, create: true)) }
         let zstd = Zstd()

@@ -60,6 +60,7 @@ public final class Environment: @unchecked Sendable {
         self.handle = environment
         self.path = path
         self.maximumMapBytes = maximumMapBytes
+        Self.openInThisProcess.withLock { $0[Self.canonical(path), default: 0] += 1 }
         var stat = MDB_stat()
         mdb_env_stat(environment, &stat)
         self.pageBytes = Int(stat.ms_psize)
@@ -71,6 +72,66 @@ public final class Environment: @unchecked Sendable {
 
     deinit {
         mdb_env_close(handle)
+        Self.openInThisProcess.withLock { open in
+            let key = Self.canonical(path)
+            open[key, default: 1] -= 1
+            if open[key] == 0 { open[key] = nil }
+        }
+    }
+
+    /// Environments this process holds open, by directory: LMDB's file locks do not tell a process about its own.
+    private static let openInThisProcess = Mutex<[String: Int]>([:])
+
+    /// Whether this process holds the environment in `directory` open.
+    static func isOpenInThisProcess(_ directory: String) -> Bool {
+        openInThisProcess.withLock { $0[canonical(directory)] != nil }
+    }
+
+    private static func canonical(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// Writes a compacted copy of the environment in `directory` into the empty directory `target`
+    /// (`mdb_env_copy2` with `MDB_CP_COMPACT`: free pages left out, the B-trees renumbered).
+    ///
+    /// The environment is opened `MDB_NOLOCK | MDB_RDONLY`: LMDB neither reads nor changes its lock file, which the
+    /// caller holds locked to keep every other process out while it copies (``Store/compact(directory:)``).
+    static func compactCopy(of directory: String, into target: String, maxDatabases: Int) throws(LMDBError) {
+        var environment: OpaquePointer?
+        try check(mdb_env_create(&environment), "mdb_env_create")
+        guard let environment else { throw LMDBError(code: 12, function: "mdb_env_create") }
+        defer { mdb_env_close(environment) }
+        try check(mdb_env_set_maxdbs(environment, MDB_dbi(maxDatabases)), "mdb_env_set_maxdbs")
+        // The map must cover the file; the meta page records the size it was written with.
+        try check(mdb_env_set_mapsize(environment, 0), "mdb_env_set_mapsize")
+        try check(mdb_env_open(environment, directory, UInt32(MDB_NOLOCK | MDB_RDONLY | MDB_NORDAHEAD), 0o600), "mdb_env_open(\(directory))")
+        try check(mdb_env_copy2(environment, target, UInt32(MDB_CP_COMPACT)), "mdb_env_copy2(\(target))")
+    }
+
+    /// Pages on LMDB's free list (free-page database entries), and pages in use by the file up to its last page.
+    func pageCounts() throws -> (free: Int, total: Int) {
+        var info = MDB_envinfo()
+        mdb_env_info(handle, &info)
+        var free = 0
+        try read { transaction in
+            var cursor: OpaquePointer?
+            // The free-page database is DBI 0; each value is an ID list whose first word is its length.
+            try check(mdb_cursor_open(transaction.handle, 0, &cursor), "mdb_cursor_open(free list)")
+            defer { mdb_cursor_close(cursor) }
+            var key = MDB_val()
+            var value = MDB_val()
+            var code = mdb_cursor_get(cursor, &key, &value, MDB_FIRST)
+            while code == 0 {
+                if value.mv_size >= MemoryLayout<Int>.size, let data = value.mv_data {
+                    free += data.loadUnaligned(as: Int.self)
+                }
+                code = mdb_cursor_get(cursor, &key, &value, MDB_NEXT)
+            }
+            guard code == MDB_NOTFOUND else { throw LMDBError(code: code, function: "mdb_cursor_get(free list)") }
+        }
+        return (free, Int(info.me_last_pgno) + 1)
     }
 
     /// The current map size in bytes (`mdb_env_info`).

@@ -14,6 +14,8 @@ import RastroPrimitives
 /// always sees one consistent commit.
 public final class Store: Sendable {
     public static let schemaVersion: UInt32 = 4
+    /// Named databases an environment may hold (`mdb_env_set_maxdbs`): the store's fifteen and room to grow.
+    static let maximumDatabases = 32
 
     public let directory: String
     public let environment: Environment
@@ -49,7 +51,7 @@ public final class Store: Sendable {
             try Self.makeDirectory(directory)
         }
         environment = try Environment(
-            path: directory, maxDatabases: 32, initialMapBytes: limits.initialMapBytes,
+            path: directory, maxDatabases: Store.maximumDatabases, initialMapBytes: limits.initialMapBytes,
             maximumMapBytes: limits.maximumMapBytes, readOnly: readOnly)
         databases = try StoreDatabases(environment: environment, create: !readOnly)
         let databases = self.databases
