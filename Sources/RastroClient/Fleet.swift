@@ -43,6 +43,9 @@ public struct FleetConfiguration: Sendable {
     public var jitter = 0.2
     /// How long the fleet sends, from the first connection.
     public var seconds = 30.0
+    /// Batches each handheld sends at most, or `nil` for as many as fit in ``seconds``: a run bounded by work, not
+    /// by time, sends exactly `handhelds × batchesPerHandheld` batches however slowly it is scheduled.
+    public var batchesPerHandheld: Int? = nil
 
     public init(host: String, port: Int, token: String) {
         self.host = host
@@ -181,7 +184,7 @@ struct Handheld {
         var position = (index &* 7_919) % pool.count
         var next = SystemClock.monotonicSeconds + Double.random(in: 0..<configuration.everySeconds)
         var welcomed = false
-        while next < deadline {
+        while next < deadline && !isDone(number) {
             do {
                 try await connection(deadline: deadline, next: &next, seq: &seq, number: &number, position: &position) {
                     if !welcomed {
@@ -201,7 +204,7 @@ struct Handheld {
         welcomed: () -> Void
     ) async throws {
         try await Self.sleep(until: min(next, deadline))
-        guard next < deadline else { return }
+        guard next < deadline, !isDone(number) else { return }
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connect(host: configuration.host, port: configuration.port) { channel in
@@ -217,7 +220,7 @@ struct Handheld {
             welcomed()
             var encoder = BatchEncoder()
             let writer = ByteWriter(reservingCapacity: 4 << 10)
-            while next < deadline {
+            while next < deadline && !isDone(number) {
                 try await Self.sleep(until: next)
                 let batch = makeBatch(seq: &seq, position: &position)
                 writer.removeAll()
@@ -245,6 +248,11 @@ struct Handheld {
                 next += period * Double.random(in: (1 - configuration.jitter)...(1 + configuration.jitter))
             }
         }
+    }
+
+    /// Whether the handheld has sent its ``FleetConfiguration/batchesPerHandheld`` (batch numbers start at 1).
+    private func isDone(_ number: UInt64) -> Bool {
+        configuration.batchesPerHandheld.map { number > UInt64($0) } ?? false
     }
 
     /// The next batch: the pool's scans from `position` on, under this handheld's device and its next sequence

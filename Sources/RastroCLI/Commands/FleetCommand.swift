@@ -27,6 +27,7 @@ struct FleetCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Scans per batch.") var batch = 20
     @Option(name: .long, help: "Seconds between a handheld's batches, on average.") var every = 2.0
     @Option(name: .long, help: "Seconds to run.") var seconds = 30.0
+    @Option(name: .long, help: "Batches each handheld sends at most (the run may end before --seconds).") var batches: Int?
     @Option(name: .long, help: "Distinct scans in the pool the handhelds take their content from.") var poolScans = 100_000
     @Option(name: .long, help: "Seed of the pool.") var seed: UInt64 = 1
     @Option(name: .long, help: "Device ids are this and the handheld's number (default: FLEET-<random>-, new each run).")
@@ -40,6 +41,7 @@ struct FleetCommand: AsyncParsableCommand {
         guard (1...10_000).contains(batch) else { throw ValidationError("--batch must be 1…10000") }
         guard every > 0, seconds > 0 else { throw ValidationError("--every and --seconds must be positive") }
         guard poolScans > 0 else { throw ValidationError("--pool-scans must be positive") }
+        guard batches.map({ $0 > 0 }) ?? true else { throw ValidationError("--batches must be positive") }
     }
 
     func run() async throws {
@@ -51,6 +53,7 @@ struct FleetCommand: AsyncParsableCommand {
         configuration.everySeconds = every
         configuration.seconds = seconds
         if let devicePrefix { configuration.devicePrefix = devicePrefix }
+        configuration.batchesPerHandheld = batches
         let rows = ScanGenerator(GeneratorConfiguration(scans: poolScans, seed: seed)).rows().filter { $0.kind == .scan }.map(\.line)
         let pool = Fleet.pool(rows: rows, validator: ScanValidator(zone: SiteTimeZone(identifier: SiteTimeZone.defaultIdentifier)!))
         let report = await Fleet.run(configuration, pool: pool)
