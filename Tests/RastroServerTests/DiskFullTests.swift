@@ -65,12 +65,22 @@ struct DiskFullTests {
                     port: harness.ports.http, authorization: "Bearer \(token)",
                     body: ([StreamFixtures.header] + batch).joined(separator: "\n") + "\n")
             }
+            /// Sends a batch as a client does while there is room: again when the connection ends without an answer
+            /// (a suite running beside it can starve the server past its request deadline); resends are duplicates.
+            func postUntilAnswered(_ batch: [String]) async throws -> [String] {
+                var answer: [String] = []
+                for _ in 0..<3 {
+                    answer = try await post(batch)
+                    if !answer.isEmpty { break }
+                }
+                return answer
+            }
             var acked = 0
             var next = 0
             // A few commits, then a full filesystem: commits go on reusing the file's free pages until one needs to grow
             // it, and that one fails.
             for _ in 0..<3 {
-                let answer = try await post(batches[next])
+                let answer = try await postUntilAnswered(batches[next])
                 #expect(answer.first == "HTTP/1.1 200 OK\r", "\(answer)")
                 acked += batches[next].count
                 next += 1
@@ -78,7 +88,7 @@ struct DiskFullTests {
             Self.fill(mountPoint + "/filler")
             var failed: [String]? = nil
             while next < batches.count {
-                let answer = try await post(batches[next])
+                let answer = try await postUntilAnswered(batches[next])
                 if answer.first == "HTTP/1.1 200 OK\r" {
                     acked += batches[next].count
                     next += 1
@@ -98,7 +108,7 @@ struct DiskFullTests {
             // Space freed: the refused batch and the rest are stored, and the server is healthy again.
             #expect(unlink(mountPoint + "/filler") == 0)
             while next < batches.count {
-                let answer = try await post(batches[next])
+                let answer = try await postUntilAnswered(batches[next])
                 #expect(answer.first == "HTTP/1.1 200 OK\r", "\(answer)")
                 acked += batches[next].count
                 next += 1
